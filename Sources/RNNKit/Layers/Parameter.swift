@@ -1,0 +1,32 @@
+/// A trainable tensor and its gradient, registered by name.
+///
+/// Names follow PyTorch's `named_parameters()` (`lstm.weight_ih_l0`,
+/// `lstm.weight_hh_l1_reverse`, `fc.bias`) so weights can be exchanged.
+/// Gradients accumulate (`+=`) in backward and are zeroed explicitly.
+public final class Parameter {
+    public let name: String
+    public let value: Tensor
+    public let grad: Tensor
+    /// A frozen parameter gets no gradient and is skipped by optimizers.
+    public var frozen: Bool
+
+    public init(name: String, shape: [Int], frozen: Bool = false) {
+        self.name = name
+        self.value = Tensor(shape)
+        self.grad = Tensor(shape)
+        self.frozen = frozen
+    }
+
+    public var shape: [Int] { value.shape }
+
+    public func zeroGrad() { grad.zero() }
+}
+
+/// Anything that owns parameters, in a fixed order.
+public protocol ParameterOwner: AnyObject {
+    var parameters: [Parameter] { get }
+}
+
+extension Array where Element == Parameter {
+    public func zeroGrads() { for p in self { p.zeroGrad() } }
+}
