@@ -9,6 +9,8 @@ var kernelFlags: [SwiftSetting] = []
 #if arch(x86_64)
 if !portable {
     kernelFlags.append(.unsafeFlags(["-target-cpu", "haswell"]))
+    // Kernels use fused multiply-add only where the CPU has it (see Numerics/).
+    kernelFlags.append(.define("RNN_FMA"))
 }
 #endif
 
