@@ -21,6 +21,11 @@ final class RecurrentGradientTests: XCTestCase {
 
     private func check(_ cell: CellKind, bidirectional: Bool, dropout: Float = 0, hidden: Int = 5,
                        file: StaticString = #filePath, line: UInt = #line) {
+        // Thousands of tiny forward passes: one thread keeps them fast (threads are covered by
+        // RecurrentBehaviourTests.testDeterministicAcrossThreadCounts).
+        let savedThreads = Parallel.threadCount
+        Parallel.threadCount = 1
+        defer { Parallel.threadCount = savedThreads }
         var rng = RandomSource(seed: 42)
         let encoder = RecurrentEncoder(cell: cell, inputSize: inputSize, hiddenSize: hidden, layers: 2,
                                        bidirectional: bidirectional, dropout: dropout, name: "enc", rng: &rng)
