@@ -15,6 +15,16 @@ public enum Elementwise {
         #endif
     }
 
+    /// Scalar twin of `fma(_:_:_:)`: rounds exactly like one lane of it.
+    @inlinable @inline(__always)
+    public static func fma(_ a: Float, _ b: Float, _ c: Float) -> Float {
+        #if RNN_FMA
+        return c.addingProduct(a, b)
+        #else
+        return a * b + c
+        #endif
+    }
+
     @inlinable public static func sigmoid(_ x: Float) -> Float {
         x >= 0 ? 1 / (1 + Foundation.exp(-x)) : { let e = Foundation.exp(x); return e / (1 + e) }()
     }
