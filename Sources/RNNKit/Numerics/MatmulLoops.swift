@@ -45,12 +45,16 @@ extension MatmulCore {
         let workspace = MatmulWorkspace.acquire()
         defer { MatmulWorkspace.release(workspace) }
         let aPack = workspace.aPack, bPack = workspace.bPack, scratch = workspace.scratch
+        // k in equal slices of at most kcBlock (300 -> 150 + 150, not 256 + 44): a short
+        // last slice would pay a full load/store of C for few multiply-adds. Depends on k only.
+        let kSlices = (o.k + kcBlock - 1) / kcBlock
+        let kcEven = (o.k + kSlices - 1) / kSlices
         var jc = cols.lowerBound
         while jc < cols.upperBound {
             let nc = Swift.min(ncBlock, cols.upperBound - jc)
             var pc = 0
             while pc < o.k {
-                let kc = Swift.min(kcBlock, o.k - pc)
+                let kc = Swift.min(kcEven, o.k - pc)
                 let first = pc == 0
                 packB(o, p0: pc, kc: kc, j0: jc, nc: nc, into: bPack)
                 var ic = rows.lowerBound
