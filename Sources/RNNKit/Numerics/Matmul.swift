@@ -11,7 +11,16 @@ public enum Transpose: Sendable {
 /// stored k x m with lda >= m). When beta == 0, C is overwritten and never read,
 /// so NaN already in C does not leak.
 ///
-/// PLACEHOLDER: naive implementation; the packed, blocked, threaded version replaces it.
+/// Stages, one file each (BLIS "gemmlike" layout):
+/// - here: argument checks, trivial cases, and the direct path for small products;
+/// - `MatmulLoops.swift`: the split of C over tasks and the KC/MC/NC blocking loops;
+/// - `MatmulPacking.swift`: packing of A into MR-row and B into NR-column panels;
+/// - `MatmulKernel.swift`: the MR x NR register-blocked SIMD8 micro-kernel.
+///
+/// Determinism: every element of C is computed by one task, with k in increasing
+/// order, split into KC blocks that never depend on the thread count, and with
+/// `Elementwise.fma` as the only rounding formula. The result for given shapes and
+/// flags is therefore bitwise the same for any `Parallel.threadCount`.
 public func matmul(
     _ transA: Transpose, _ transB: Transpose,
     m: Int, n: Int, k: Int,
@@ -21,16 +30,72 @@ public func matmul(
     beta: Float,
     c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-    for i in 0..<m {
-        for j in 0..<n {
-            var sum: Float = 0
-            for p in 0..<k {
-                let av = transA == .none ? a[i * lda + p] : a[p * lda + i]
-                let bv = transB == .none ? b[p * ldb + j] : b[j * ldb + p]
-                sum += av * bv
+    precondition(m >= 0 && n >= 0 && k >= 0, "matmul: negative dimension m=\(m) n=\(n) k=\(k)")
+    precondition(ldc >= Swift.max(1, n), "matmul: ldc \(ldc) < n \(n)")
+    if m == 0 || n == 0 { return }
+    if k == 0 || alpha == 0 {
+        MatmulCore.scale(m: m, n: n, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    precondition(lda >= Swift.max(1, transA == .none ? k : m), "matmul: lda \(lda) too small")
+    precondition(ldb >= Swift.max(1, transB == .none ? n : k), "matmul: ldb \(ldb) too small")
+
+    let operands = MatmulOperands(
+        transA: transA == .transpose, transB: transB == .transpose,
+        m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    if m * n * k <= MatmulCore.directPathMaxMACs {
+        MatmulCore.direct(operands)
+    } else {
+        MatmulCore.blocked(operands)
+    }
+}
+
+/// The arguments of one `matmul` call, passed between the stages.
+@usableFromInline
+struct MatmulOperands: @unchecked Sendable {
+    let transA: Bool, transB: Bool
+    let m: Int, n: Int, k: Int
+    let alpha: Float
+    let a: UnsafePointer<Float>, lda: Int
+    let b: UnsafePointer<Float>, ldb: Int
+    let beta: Float
+    let c: UnsafeMutablePointer<Float>, ldc: Int
+}
+
+/// Namespace for the matmul stages (internal).
+enum MatmulCore {
+    /// Products with at most this many multiply-adds skip packing and threads.
+    static let directPathMaxMACs = 24 * 24 * 24
+
+    /// C = beta * C (C = 0 when beta == 0, without reading C).
+    static func scale(m: Int, n: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        for i in 0..<m {
+            let row = c + i * ldc
+            if beta == 0 {
+                row.update(repeating: 0, count: n)
+            } else if beta != 1 {
+                for j in 0..<n { row[j] = beta * row[j] }
             }
-            let out = alpha * sum
-            c[i * ldc + j] = beta == 0 ? out : out + beta * c[i * ldc + j]
+        }
+    }
+
+    /// Small products: one element at a time, k in order, same update formula as the kernel.
+    static func direct(_ o: MatmulOperands) {
+        let (sak, sai) = o.transA ? (o.lda, 1) : (1, o.lda)   // strides of A(i, p) along p and i
+        let (sbk, sbj) = o.transB ? (1, o.ldb) : (o.ldb, 1)   // strides of B(p, j) along p and j
+        for i in 0..<o.m {
+            let arow = o.a + i * sai
+            let crow = o.c + i * o.ldc
+            for j in 0..<o.n {
+                let bcol = o.b + j * sbj
+                var acc: Float = 0
+                for p in 0..<o.k {
+                    acc = Elementwise.fma(arow[p * sak], bcol[p * sbk], acc)
+                }
+                crow[j] = o.beta == 0
+                    ? o.alpha * acc
+                    : Elementwise.fma(o.alpha, acc, o.beta * crow[j])
+            }
         }
     }
 }
