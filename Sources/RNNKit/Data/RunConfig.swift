@@ -109,7 +109,7 @@ public struct RunConfig: Equatable {
         let rawValue = String(text[text.index(after: eq)...])
         let components = fieldPath.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         var parent = ""
-        for (i, component) in components.enumerated() {
+        for component in components {
             guard let keys = schema[parent] else {
                 throw RNNError.usage("override '\(text)': '\(parent)' has no fields")
             }
@@ -124,10 +124,6 @@ public struct RunConfig: Equatable {
                 throw RNNError.usage(message)
             }
             parent = parent.isEmpty ? component : parent + "." + component
-            if i == 0 && components.count == 1 {
-                // A whole section may be replaced by an object value.
-                break
-            }
         }
         let value: JSONValue
         if let document = try? JSONParser.parse(rawValue) {
