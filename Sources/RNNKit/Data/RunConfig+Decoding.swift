@@ -11,11 +11,10 @@ struct ConfigDecoder {
     let folder: String
 
     func fail(_ path: String, _ message: String) -> RNNError {
-        var origin = ""
         if overridden.contains(where: { path == $0 || path.hasPrefix($0 + ".") || path.hasPrefix($0 + "[") }) {
-            origin = " (from an override)"
+            return RNNError.input(message + " (from an override)", file: file, line: nil, field: path)
         }
-        return RNNError.input(message + origin, file: file, line: line(of: path), field: path)
+        return RNNError.input(message, file: file, line: line(of: path), field: path)
     }
 
     /// The line of `path`, or of its closest enclosing value that has one.
