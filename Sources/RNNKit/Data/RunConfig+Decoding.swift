@@ -32,7 +32,10 @@ struct ConfigDecoder {
 
         let d = try ObjectReader(top.value("data"), path: "data", decoder: self)
         guard d.has("train") else { throw fail("data.train", "missing required field (the training file)") }
-        var data = DataConfig(train: try d.path("train", isFile: true)!)
+        guard let trainPath = try d.path("train", isFile: true) else {
+            throw fail("data.train", "expected a path (string), got null")
+        }
+        var data = DataConfig(train: trainPath)
         data.dev = try d.path("dev", isFile: true)
         data.test = try d.path("test", isFile: true)
         data.format = try d.choice("format", default: .tsv)
@@ -128,7 +131,11 @@ struct ConfigDecoder {
 
         let o = try ObjectReader(top.value("output"), path: "output", decoder: self)
         let baseName = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        let outputDir = try o.has("dir") ? o.path("dir", isFile: false)! : resolve("runs/" + baseName)
+        var outputDir = resolve("runs/" + baseName)
+        if o.has("dir") {
+            guard let dir = try o.path("dir", isFile: false) else { throw fail("output.dir", "expected a path (string), got null") }
+            outputDir = dir
+        }
 
         return RunConfig(data: data, tokenizer: tokenizer, vocab: vocab, embedding: embedding, model: model,
                          training: training, output: OutputConfig(dir: outputDir), sourcePath: file)

@@ -140,6 +140,10 @@ final class RunConfigTests: TemporaryFolderTestCase {
         XCTAssertEqual(e?.line, 2)
         XCTAssertTrue(e?.message.contains("file not found: \(URL(fileURLWithPath: folder).standardizedFileURL.path)/nothere.tsv") ?? false,
                       e?.message ?? "")
+        let nullTrain = try makeConfig("{\"data\": {\"train\": null}}")
+        XCTAssertEqual(expectError { _ = try RunConfig.load(path: nullTrain) }?.field, "data.train")
+        let nullDir = try makeConfig("{\"data\": {\"train\": \"train.tsv\"}, \"output\": {\"dir\": null}}")
+        XCTAssertEqual(expectError { _ = try RunConfig.load(path: nullDir) }?.field, "output.dir")
         let path2 = try makeConfig("{\"model\": {}}")
         XCTAssertEqual(expectError { _ = try RunConfig.load(path: path2) }?.field, "data.train")
         // Checkpoint rebuild does not look at the files.
