@@ -1,0 +1,106 @@
+/// Order of examples into mini-batches, one epoch at a time.
+///
+/// The order of epoch k depends on (seed, k) alone, so a resumed run
+/// regenerates it without replaying earlier epochs; only integer draws of
+/// `RandomSource` are used, so it is the same on every machine.
+///
+/// Without buckets: shuffle all indices, cut into batches.
+/// With buckets: shuffle all indices, then within each chunk of
+/// `chunkBatches` (50) batches sort by length (ties keep the shuffled order),
+/// cut the chunk into batches, and finally shuffle the order of all batches.
+/// Batches then hold similar lengths (less padding) while their order and
+/// make-up still change every epoch. Every example appears exactly once per
+/// epoch; the last partial batch is kept.
+public struct Batcher {
+    public let lengths: [Int]
+    public let batchSize: Int
+    public let lengthBuckets: Bool
+    public let seed: UInt64
+    public static let chunkBatches = 50
+
+    public init(lengths: [Int], batchSize: Int, lengthBuckets: Bool, seed: UInt64) {
+        precondition(batchSize >= 1, "batch size must be >= 1")
+        self.lengths = lengths
+        self.batchSize = batchSize
+        self.lengthBuckets = lengthBuckets
+        self.seed = seed
+    }
+
+    /// The generator of one epoch, derived from the seed and epoch number only.
+    public static func epochRandomSource(seed: UInt64, epoch: Int) -> RandomSource {
+        RandomSource(seed: seed ^ ((UInt64(truncatingIfNeeded: epoch) &+ 1) &* 0xD1B5_4A32_D192_ED03))
+    }
+
+    /// Example indices per batch for `epoch` (any integer; usually 0-based).
+    public func batches(epoch: Int) -> [[Int]] {
+        var rng = Batcher.epochRandomSource(seed: seed, epoch: epoch)
+        var order = Array(lengths.indices)
+        rng.shuffle(&order)
+        guard lengthBuckets else { return Batcher.cut(order, batchSize: batchSize) }
+        var result: [[Int]] = []
+        let chunk = batchSize * Batcher.chunkBatches
+        var start = 0
+        while start < order.count {
+            let end = min(start + chunk, order.count)
+            // Sort by (length, position in the shuffled order): a total order, so deterministic.
+            let sorted = (start..<end).sorted { a, b in
+                let la = lengths[order[a]], lb = lengths[order[b]]
+                return la != lb ? la < lb : a < b
+            }.map { order[$0] }
+            result.append(contentsOf: Batcher.cut(sorted, batchSize: batchSize))
+            start = end
+        }
+        rng.shuffle(&result)
+        return result
+    }
+
+    /// Batches for evaluation: no randomness, sorted by length to reduce
+    /// padding (results go back to their examples through `exampleIndices`).
+    public func evaluationBatches() -> [[Int]] {
+        let sorted = lengths.indices.sorted { a, b in lengths[a] != lengths[b] ? lengths[a] < lengths[b] : a < b }
+        return Batcher.cut(sorted, batchSize: batchSize)
+    }
+
+    static func cut(_ indices: [Int], batchSize: Int) -> [[Int]] {
+        stride(from: 0, to: indices.count, by: batchSize).map { Array(indices[$0..<min($0 + batchSize, indices.count)]) }
+    }
+}
+
+/// Examples turned into token ids: what the batcher and the model consume.
+public struct EncodedDataset {
+    public var sequences: [[Int32]]
+    /// Class per example; -1 when unknown (prediction).
+    public var labels: [Int]
+    /// Source line per example.
+    public var lines: [Int]
+
+    public init(sequences: [[Int32]], labels: [Int], lines: [Int]) {
+        precondition(sequences.count == labels.count && labels.count == lines.count)
+        self.sequences = sequences
+        self.labels = labels
+        self.lines = lines
+    }
+
+    /// Tokenizes (with truncation) and encodes. A sequence is empty only when its
+    /// text has no token (e.g. only spaces with keep_spaces false); the readers
+    /// already skip empty texts, so this mainly happens in prediction.
+    public init(examples: [Example], tokenizer: Tokenizer, vocabulary: Vocabulary) {
+        self.init(sequences: examples.map { vocabulary.encode(tokenizer.tokens($0.text)) },
+                  labels: examples.map(\.label), lines: examples.map(\.line))
+    }
+
+    /// Unlabelled texts (prediction): labels are -1, lines count from 1.
+    public init(texts: [String], tokenizer: Tokenizer, vocabulary: Vocabulary) {
+        self.init(sequences: texts.map { vocabulary.encode(tokenizer.tokens($0)) },
+                  labels: [Int](repeating: -1, count: texts.count), lines: texts.indices.map { $0 + 1 })
+    }
+
+    public var count: Int { sequences.count }
+    public var lengths: [Int] { sequences.map(\.count) }
+
+    /// A padded, time-major batch of the given examples, in the given order.
+    public func batch(_ indices: [Int], padId: Int32) -> Batch {
+        Batch(sequences: indices.map { sequences[$0] }, labels: indices.map { labels[$0] },
+              exampleIndices: indices, padId: padId)
+    }
+}

@@ -1,0 +1,160 @@
+/// The sections of a run configuration (see docs/CONFIG.md for every field).
+///
+/// Each section is a plain value: the trainer reads fields, `RunConfig`
+/// fills defaults, validates and prints them. Enums carry the exact JSON
+/// spellings as raw values.
+
+public struct DataConfig: Equatable {
+    public enum Format: String, CaseIterable { case tsv, fasttext, jsonl }
+    public enum UnknownLabels: String, CaseIterable { case error, skip }
+    public enum InvalidUTF8: String, CaseIterable { case replace, error }
+
+    /// Absolute paths once loaded through `RunConfig`.
+    public var train: String
+    public var dev: String?
+    public var test: String?
+    public var format: Format = .tsv
+    public var classes: String?
+    public var labelPrefix = "__label__"
+    public var textField = "text"
+    public var labelField = "label"
+    public var unknownLabels: UnknownLabels = .error
+    public var invalidUTF8: InvalidUTF8 = .replace
+
+    public init(train: String, dev: String? = nil, test: String? = nil, format: Format = .tsv, classes: String? = nil) {
+        self.train = train
+        self.dev = dev
+        self.test = test
+        self.format = format
+        self.classes = classes
+    }
+}
+
+public struct TokenizerConfig: Equatable {
+    public enum Kind: String, CaseIterable { case char, word }
+    public var kind: Kind = .char
+    public var lowercase = false
+    public var maxLength = 32
+    public var keepSpaces = true
+
+    public init(kind: Kind = .char, lowercase: Bool = false, maxLength: Int = 32, keepSpaces: Bool = true) {
+        self.kind = kind
+        self.lowercase = lowercase
+        self.maxLength = maxLength
+        self.keepSpaces = keepSpaces
+    }
+}
+
+public struct VocabConfig: Equatable {
+    public var minFreq = 1
+    /// Includes `<pad>` and `<unk>`.
+    public var maxSize = 10_000
+    public init(minFreq: Int = 1, maxSize: Int = 10_000) {
+        self.minFreq = minFreq
+        self.maxSize = maxSize
+    }
+}
+
+public struct EmbeddingConfig: Equatable {
+    public var dim = 300
+    public var pretrained: String?
+    public var freeze = false
+    public init(dim: Int = 300, pretrained: String? = nil, freeze: Bool = false) {
+        self.dim = dim
+        self.pretrained = pretrained
+        self.freeze = freeze
+    }
+}
+
+public struct ModelConfig: Equatable {
+    public enum Kind: String, CaseIterable { case textrnn, bilstm, textrcnn }
+    public enum Cell: String, CaseIterable {
+        case rnnTanh = "rnn_tanh", rnnRelu = "rnn_relu", jordan, lstm, gru
+    }
+    public enum Pooling: String, CaseIterable { case last, max, mean, attention }
+    public enum RCNNVariant: String, CaseIterable { case paper, reference }
+
+    /// `bilstm` is kept as written; it always comes with cell lstm and bidirectional true.
+    public var kind: Kind = .textrnn
+    public var cell: Cell = .lstm
+    public var hiddenSize = 128
+    public var layers = 2
+    public var bidirectional = true
+    public var dropout = 0.5
+    public var pooling: Pooling = .last
+    public var rcnnVariant: RCNNVariant = .paper
+    /// 0 means "same as hidden_size".
+    public var rcnnProjSize = 0
+
+    public init() {}
+
+    /// True for textrnn and its bilstm preset.
+    public var isTextRNN: Bool { kind != .textrcnn }
+    /// The projection width of the paper TextRCNN, with 0 resolved.
+    public var effectiveRCNNProjSize: Int { rcnnProjSize == 0 ? hiddenSize : rcnnProjSize }
+}
+
+public struct ScheduleConfig: Equatable {
+    public enum Kind: String, CaseIterable { case constant, step, cosine, plateau }
+    public var kind: Kind = .constant
+    /// Epochs between decays (step).
+    public var stepSize = 1
+    public var gamma = 0.5
+    public var warmupSteps = 0
+    public var minLR = 0.0
+    public var patience = 1
+    public var factor = 0.5
+    public init() {}
+}
+
+public struct EarlyStoppingConfig: Equatable {
+    public enum Metric: String, CaseIterable { case accuracy, macroF1 = "macro_f1", loss }
+    public var metric: Metric = .accuracy
+    /// 0 = off.
+    public var patience = 0
+    public init() {}
+}
+
+public struct TrainingConfig: Equatable {
+    public enum Optimizer: String, CaseIterable { case adam, adamw, sgd }
+    public enum ClassWeights: Equatable {
+        case none
+        case balanced
+        /// One weight per class, in label order (the count is checked against the labels by the trainer).
+        case explicit([Double])
+    }
+
+    public var epochs = 10
+    public var batchSize = 128
+    public var optimizer: Optimizer = .adam
+    public var lr = 0.001
+    public var weightDecay = 0.0
+    public var momentum = 0.0
+    public var nesterov = false
+    public var beta1 = 0.9
+    public var beta2 = 0.999
+    public var eps = 1e-8
+    public var schedule = ScheduleConfig()
+    /// 0 = off.
+    public var clipNorm = 5.0
+    /// 0 = off.
+    public var clipValue = 0.0
+    public var classWeights: ClassWeights = .none
+    public var labelSmoothing = 0.0
+    public var earlyStopping = EarlyStoppingConfig()
+    public var seed: UInt64 = 1
+    /// 0 = all cores.
+    public var threads = 0
+    public var lengthBuckets = true
+    /// Steps between dev evaluations inside an epoch; 0 = once per epoch.
+    public var evalEvery = 0
+    /// Steps between log lines; 0 = off.
+    public var logEvery = 50
+    public init() {}
+}
+
+public struct OutputConfig: Equatable {
+    /// Absolute path once loaded.
+    public var dir: String
+    public init(dir: String) { self.dir = dir }
+}
