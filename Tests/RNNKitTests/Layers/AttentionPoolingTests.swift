@@ -35,7 +35,7 @@ final class AttentionPoolingTests: XCTestCase {
     }
 
     /// Finite differences for H and w. Checked against broken backwards: without the
-    /// softmax-centering term (ds = alpha * da) or without tanh' the rel errors are > 0.3.
+    /// softmax-centering term (ds = alpha * da) or without tanh' the rel errors are > 0.3 (tried the first: 0.47 on dH, 0.71 on dw).
     func testGradientsMatchFiniteDifferences() {
         let attention = AttentionPooling(featureSize: 3)
         attention.weight.value.copy(from: Tensor([3], values: LayerTestSupport.randomValues(3, seed: 3, scale: 1.5)))

@@ -30,7 +30,7 @@ final class SoftmaxCrossEntropyTests: XCTestCase {
 
     /// Finite differences with weights and smoothing together (PyTorch's combined form).
     /// Checked against a broken gradient (dz = p - q without the sum_k c_k factor, which
-    /// differs once weights and smoothing mix): rel errors > 0.1.
+    /// differs once weights are used): tried, rel error 0.47, and the weighted golden fails too.
     func testWeightedSmoothedGradientMatchesFiniteDifferences() {
         let loss = SoftmaxCrossEntropy(classWeights: [0.5, 2, 1, 1.5], labelSmoothing: 0.2)
         let logits = LayerTestSupport.randomTensor([3, 4], seed: 1, scale: 2)
