@@ -1,0 +1,397 @@
+import Foundation
+
+/// The recurrent cell of an encoder; raw values are the config names.
+public enum CellKind: String, CaseIterable, Sendable {
+    case rnnTanh = "rnn_tanh", rnnRelu = "rnn_relu", jordan, lstm, gru
+
+    /// Gates per unit: rows of weight_ih / weight_hh are `gateCount * hiddenSize`.
+    var gateCount: Int {
+        switch self {
+        case .lstm: return LSTMCell.gateCount
+        case .gru: return GRUCell.gateCount
+        case .rnnTanh, .rnnRelu: return ElmanCell.gateCount
+        case .jordan: return JordanCell.gateCount
+        }
+    }
+
+    /// Floats per unit of the per-step activation cache (`gates` block).
+    var cacheWidth: Int {
+        switch self {
+        case .lstm: return LSTMCell.cacheWidth
+        case .gru: return GRUCell.cacheWidth
+        case .rnnTanh, .rnnRelu: return ElmanCell.cacheWidth
+        case .jordan: return JordanCell.cacheWidth
+        }
+    }
+}
+
+/// A stacked, optionally bidirectional recurrent encoder over time-major, masked batches.
+///
+/// Layout and maths follow `torch.nn.LSTM/GRU/RNN` (see docs/RECURRENT.md): x `[T, B, in]`,
+/// output `[T, B, D*H]` with the last axis `[forward H | backward H]`, final states
+/// `[layers*D, B, H]` indexed `layer*D + direction`. A padded step leaves the state unchanged
+/// and outputs zero; the backward direction starts at each sequence's own last real step.
+///
+/// Per layer and direction the input projection of all steps is one matmul, each step runs
+/// one `[B, H] x W_hh^T` matmul and one fused elementwise pass; backward runs the steps in
+/// reverse for the recurrent part and then forms dW_ih, dW_hh and dX as single matmuls.
+/// The two directions of a layer run concurrently, each writing only its own buffers.
+public final class RecurrentEncoder: ParameterOwner {
+    /// The parameters of one layer and direction.
+    struct DirectionWeights {
+        let inputWeight: Parameter       // weight_ih [G*H, in]
+        let recurrentWeight: Parameter   // weight_hh [G*H, H]
+        let inputBias: Parameter         // bias_ih [G*H]
+        let recurrentBias: Parameter     // bias_hh [G*H]
+        let outputWeight: Parameter?     // Jordan weight_hy [H, H]
+        let outputBias: Parameter?       // Jordan bias_hy [H]
+    }
+
+    public let cell: CellKind
+    public let inputSize: Int
+    public let hiddenSize: Int
+    public let layers: Int
+    public let directions: Int
+    /// Dropout probability applied to the input of every layer above the first, in training.
+    public let dropout: Float
+    public let name: String
+    public let parameters: [Parameter]
+    let weights: [[DirectionWeights]]   // [layer][direction]
+
+    public var outputSize: Int { directions * hiddenSize }
+
+    public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int, bidirectional: Bool,
+                dropout: Float, name: String, rng: inout RandomSource) {
+        precondition(inputSize > 0 && hiddenSize > 0 && layers > 0, "recurrent encoder sizes must be positive")
+        self.cell = cell
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.layers = layers
+        self.directions = bidirectional ? 2 : 1
+        self.dropout = dropout
+        self.name = name
+        let gh = cell.gateCount * hiddenSize
+        var all = [Parameter]()
+        var table = [[DirectionWeights]]()
+        for l in 0..<layers {
+            let inSize = l == 0 ? inputSize : directions * hiddenSize
+            var row = [DirectionWeights]()
+            for d in 0..<directions {
+                let suffix = "_l\(l)" + (d == 1 ? "_reverse" : "")
+                let w = DirectionWeights(
+                    inputWeight: Parameter(name: "\(name).weight_ih\(suffix)", shape: [gh, inSize]),
+                    recurrentWeight: Parameter(name: "\(name).weight_hh\(suffix)", shape: [gh, hiddenSize]),
+                    inputBias: Parameter(name: "\(name).bias_ih\(suffix)", shape: [gh]),
+                    recurrentBias: Parameter(name: "\(name).bias_hh\(suffix)", shape: [gh]),
+                    outputWeight: cell == .jordan
+                        ? Parameter(name: "\(name).weight_hy\(suffix)", shape: [hiddenSize, hiddenSize]) : nil,
+                    outputBias: cell == .jordan ? Parameter(name: "\(name).bias_hy\(suffix)", shape: [hiddenSize]) : nil)
+                all += [w.inputWeight, w.recurrentWeight, w.inputBias, w.recurrentBias]
+                if let ow = w.outputWeight, let ob = w.outputBias { all += [ow, ob] }
+                row.append(w)
+            }
+            table.append(row)
+        }
+        self.parameters = all
+        self.weights = table
+        // PyTorch: every weight and bias uniform(-1/sqrt(H), 1/sqrt(H)), in parameter order.
+        let bound = 1 / Float(hiddenSize).squareRoot()
+        for p in all {
+            for i in 0..<p.value.count { p.value[i] = rng.uniform(-bound, bound) }
+        }
+    }
+
+    // MARK: - Cache
+
+    /// What backward needs of one layer and direction; rows are indexed `t * B + b` (time-major).
+    struct DirectionCache {
+        let previousState: Tensor   // [T*B, H]  state before step t (h, or y for Jordan)
+        let gates: Tensor           // [T*B, cacheWidth*H]  gate activations of step t
+        let previousCell: Tensor?   // [T*B, H]  LSTM c before step t
+        let tanhCell: Tensor?       // [T*B, H]  LSTM tanh(c after step t)
+    }
+
+    /// Everything backward needs, explicitly. Layer 0's input is the caller's `x` tensor (held by
+    /// reference: do not overwrite it between forward and backward).
+    public struct Cache {
+        let steps: Int
+        let batchSize: Int
+        let lengths: [Int]
+        /// Per layer: the input as the layer read it, `[T*B, in]` (after dropout for layers > 0).
+        let inputs: [Tensor]
+        /// Per layer: the inverted-dropout mask `[T*B, D*H]` that formed its input (nil: none).
+        let dropoutMasks: [Tensor?]
+        /// Per layer and direction.
+        let directionCaches: [[DirectionCache]]
+    }
+
+    // MARK: - Forward
+
+    /// x: `[T, B, inputSize]` time-major. Returns the output `[T, B, D*H]` (zero at padded steps),
+    /// the final states `[layers*D, B, H]` (LSTM also the cell states) and the cache for backward.
+    public func forward(_ x: Tensor, mask: SequenceMask, training: Bool, rng: inout RandomSource)
+        -> (output: Tensor, finalHidden: Tensor, finalCell: Tensor?, cache: Cache) {
+        let (t, b) = checkInput(x, mask)
+        let finalHidden = Tensor([layers * directions, b, hiddenSize])
+        let finalCell = cell == .lstm ? Tensor([layers * directions, b, hiddenSize]) : nil
+        var inputs = [Tensor](), masks = [Tensor?](), caches = [[DirectionCache]]()
+        var input = x
+        var output = x
+        for l in 0..<layers {
+            var dropMask: Tensor? = nil
+            if l > 0 {
+                if training && dropout > 0 {
+                    let m = Tensor([t * b, outputSize])
+                    let scale: Float = dropout < 1 ? 1 / (1 - dropout) : 0
+                    let dropped = Tensor([t, b, outputSize])
+                    for i in 0..<m.count {
+                        let keep: Float = rng.nextUnitFloat() < dropout ? 0 : scale
+                        m[i] = keep
+                        dropped[i] = output[i] * keep
+                    }
+                    dropMask = m
+                    input = dropped
+                } else {
+                    input = output
+                }
+            }
+            output = Tensor([t, b, outputSize])
+            let layerCache = runLayer(l, input: input, mask: mask, output: output,
+                                      finalHidden: finalHidden, finalCell: finalCell, keep: true)
+            inputs.append(input)
+            masks.append(dropMask)
+            caches.append(layerCache)
+        }
+        let cache = Cache(steps: t, batchSize: b, lengths: mask.lengths, inputs: inputs,
+                          dropoutMasks: masks, directionCaches: caches)
+        return (output, finalHidden, finalCell, cache)
+    }
+
+    /// Forward pass for evaluation: no dropout, and only one step's activations are kept.
+    public func inference(_ x: Tensor, mask: SequenceMask) -> (output: Tensor, finalHidden: Tensor, finalCell: Tensor?) {
+        let (t, b) = checkInput(x, mask)
+        let finalHidden = Tensor([layers * directions, b, hiddenSize])
+        let finalCell = cell == .lstm ? Tensor([layers * directions, b, hiddenSize]) : nil
+        var output = x
+        for l in 0..<layers {
+            let next = Tensor([t, b, outputSize])
+            _ = runLayer(l, input: output, mask: mask, output: next,
+                         finalHidden: finalHidden, finalCell: finalCell, keep: false)
+            output = next
+        }
+        return (output, finalHidden, finalCell)
+    }
+
+    private func checkInput(_ x: Tensor, _ mask: SequenceMask) -> (Int, Int) {
+        precondition(x.shape.count == 3 && x.shape[2] == inputSize,
+                     "\(name): input \(x.shape), expected [T, B, \(inputSize)]")
+        precondition(x.shape[0] == mask.steps && x.shape[1] == mask.batchSize,
+                     "\(name): input \(x.shape) does not match mask [\(mask.steps), \(mask.batchSize)]")
+        return (x.shape[0], x.shape[1])
+    }
+
+    /// Runs both directions of layer `l`. With `keep == false` every per-step cache block
+    /// aliases one `[B, ...]` block (nothing is kept for backward).
+    private func runLayer(_ l: Int, input: Tensor, mask: SequenceMask, output: Tensor,
+                          finalHidden: Tensor, finalCell: Tensor?, keep: Bool) -> [DirectionCache] {
+        let steps = mask.steps, rows = mask.batchSize, h = hiddenSize
+        let inSize = l == 0 ? inputSize : outputSize
+        let gh = cell.gateCount * h, cw = cell.cacheWidth * h
+        let cacheSteps = keep ? steps : Swift.min(steps, 1)
+        // Workspaces and caches are allocated here, once per call, before any step runs.
+        var caches = [DirectionCache]()
+        var projections = [Tensor](), scratch = [Tensor](), jordanScratch = [Tensor]()
+        for _ in 0..<directions {
+            caches.append(DirectionCache(
+                previousState: Tensor([cacheSteps * rows, h]),
+                gates: Tensor([cacheSteps * rows, cw]),
+                previousCell: cell == .lstm ? Tensor([cacheSteps * rows, h]) : nil,
+                tanhCell: cell == .lstm ? Tensor([cacheSteps * rows, h]) : nil))
+            projections.append(Tensor([steps * rows, gh]))
+            scratch.append(Tensor([rows, gh]))
+            jordanScratch.append(Tensor([rows, cell == .jordan ? h : 0]))
+        }
+        let lengths = mask.lengths
+        lengths.withUnsafeBufferPointer { lengthsBuffer in
+            let lengthsPointer = lengthsBuffer.baseAddress ?? UnsafePointer(bitPattern: 8)!
+            let work = { (d: Int) in
+                let w = self.weights[l][d]
+                let cache = caches[d]
+                let xp = projections[d].data, hh = scratch[d].data, yp = jordanScratch[d].data
+                // Input projection for all steps: X [T*B, in] x W_ih^T, b_ih folded in.
+                let bih = w.inputBias.value.data
+                for r in 0..<(steps * rows) { (xp + r * gh).update(from: bih, count: gh) }
+                matmul(.none, .transpose, m: steps * rows, n: gh, k: inSize, alpha: 1,
+                       a: input.data, lda: inSize, b: w.inputWeight.value.data, ldb: inSize,
+                       beta: 1, c: xp, ldc: gh)
+                let state = finalHidden.data + (l * self.directions + d) * rows * h
+                let cellState = finalCell.map { $0.data + (l * self.directions + d) * rows * h }
+                let whh = w.recurrentWeight.value.data
+                for s in 0..<steps {
+                    let t = d == 0 ? s : steps - 1 - s
+                    let ct = keep ? t : 0
+                    if keep {
+                        (cache.previousState.data + ct * rows * h).update(from: state, count: rows * h)
+                        if let c = cellState, let pc = cache.previousCell {
+                            (pc.data + ct * rows * h).update(from: c, count: rows * h)
+                        }
+                    }
+                    matmul(.none, .transpose, m: rows, n: gh, k: h, alpha: 1, a: state, lda: h,
+                           b: whh, ldb: h, beta: 0, c: hh, ldc: gh)
+                    let step = RecurrentForwardStep(
+                        rows: rows, hidden: h, lengths: lengthsPointer, step: t,
+                        inputProjection: xp + t * rows * gh, recurrentProjection: hh,
+                        recurrentBias: w.recurrentBias.value.data, state: state, cell: cellState,
+                        gates: cache.gates.data + ct * rows * cw,
+                        tanhCell: cache.tanhCell.map { $0.data + ct * rows * h },
+                        output: output.data + t * rows * self.outputSize + d * h,
+                        outputStride: self.outputSize)
+                    switch self.cell {
+                    case .lstm: LSTMCell.forward(step)
+                    case .gru: GRUCell.forward(step)
+                    case .rnnTanh: ElmanCell.forward(step, relu: false)
+                    case .rnnRelu: ElmanCell.forward(step, relu: true)
+                    case .jordan:
+                        JordanCell.forwardHidden(step)
+                        matmul(.none, .transpose, m: rows, n: h, k: h, alpha: 1, a: step.gates, lda: 2 * h,
+                               b: w.outputWeight!.value.data, ldb: h, beta: 0, c: yp, ldc: h)
+                        JordanCell.forwardOutput(step, outputProjection: yp, outputBias: w.outputBias!.value.data)
+                    }
+                }
+            }
+            if directions == 2 && Parallel.threadCount >= 2 {
+                Parallel.forEach(tasks: 2) { d in work(d) }
+            } else {
+                for d in 0..<directions { work(d) }
+            }
+        }
+        return caches
+    }
+
+    // MARK: - Backward
+
+    /// Accumulates parameter gradients (frozen parameters are skipped). `dOutput` is `[T, B, D*H]`;
+    /// `dFinalHidden` / `dFinalCell` are `[layers*D, B, H]` or nil for zero. Returns dx
+    /// `[T, B, inputSize]`, exactly zero at padded steps.
+    public func backward(_ dOutput: Tensor, dFinalHidden: Tensor?, dFinalCell: Tensor?, cache: Cache) -> Tensor {
+        let steps = cache.steps, rows = cache.batchSize, h = hiddenSize
+        precondition(dOutput.count == steps * rows * outputSize, "\(name): dOutput \(dOutput.shape)")
+        precondition(dFinalHidden.map { $0.count == layers * directions * rows * h } ?? true,
+                     "\(name): dFinalHidden shape")
+        precondition(dFinalCell.map { $0.count == layers * directions * rows * h } ?? true,
+                     "\(name): dFinalCell shape")
+        let gh = cell.gateCount * h, cw = cell.cacheWidth * h
+        var upstream = dOutput
+        var dInput = dOutput
+        for l in stride(from: layers - 1, through: 0, by: -1) {
+            let inSize = l == 0 ? inputSize : outputSize
+            let input = cache.inputs[l]
+            let dirCaches = cache.directionCaches[l]
+            var gateGrads = [Tensor](), recurrentGrads = [Tensor](), carries = [Tensor]()
+            var cellCarries = [Tensor?](), outputPreGrads = [Tensor](), hiddenGrads = [Tensor]()
+            for d in 0..<directions {
+                let dg = Tensor([steps * rows, gh])
+                gateGrads.append(dg)
+                recurrentGrads.append(cell == .gru ? Tensor([steps * rows, gh]) : dg)
+                let offset = (l * directions + d) * rows * h
+                let carry = Tensor([rows, h])
+                if let dfh = dFinalHidden { carry.data.update(from: dfh.data + offset, count: rows * h) }
+                carries.append(carry)
+                if cell == .lstm {
+                    let cc = Tensor([rows, h])
+                    if let dfc = dFinalCell { cc.data.update(from: dfc.data + offset, count: rows * h) }
+                    cellCarries.append(cc)
+                } else {
+                    cellCarries.append(nil)
+                }
+                outputPreGrads.append(Tensor([cell == .jordan ? steps * rows : 0, h]))
+                hiddenGrads.append(Tensor([cell == .jordan ? rows : 0, h]))
+            }
+            let dOut = upstream
+            cache.lengths.withUnsafeBufferPointer { lengthsBuffer in
+                let lengthsPointer = lengthsBuffer.baseAddress ?? UnsafePointer(bitPattern: 8)!
+                let work = { (d: Int) in
+                    let w = self.weights[l][d]
+                    let c = dirCaches[d]
+                    let dg = gateGrads[d].data, dr = recurrentGrads[d].data
+                    let carry = carries[d].data, dyPre = outputPreGrads[d].data, dhy = hiddenGrads[d].data
+                    let whh = w.recurrentWeight.value.data
+                    for s in stride(from: steps - 1, through: 0, by: -1) {
+                        let t = d == 0 ? s : steps - 1 - s
+                        let step = RecurrentBackwardStep(
+                            rows: rows, hidden: h, lengths: lengthsPointer, step: t,
+                            outputGradient: dOut.data + t * rows * self.outputSize + d * h,
+                            outputStride: self.outputSize, stateGradient: carry,
+                            cellGradient: cellCarries[d]?.data,
+                            gates: c.gates.data + t * rows * cw,
+                            previousState: c.previousState.data + t * rows * h,
+                            previousCell: c.previousCell.map { UnsafePointer($0.data + t * rows * h) },
+                            tanhCell: c.tanhCell.map { UnsafePointer($0.data + t * rows * h) },
+                            gateGradient: dg + t * rows * gh, recurrentGradient: dr + t * rows * gh)
+                        switch self.cell {
+                        case .lstm: LSTMCell.backward(step)
+                        case .gru: GRUCell.backward(step)
+                        case .rnnTanh: ElmanCell.backward(step, relu: false)
+                        case .rnnRelu: ElmanCell.backward(step, relu: true)
+                        case .jordan:
+                            let dyPreT = dyPre + t * rows * h
+                            JordanCell.backwardOutput(step, outputPreGradient: dyPreT)
+                            matmul(.none, .none, m: rows, n: h, k: h, alpha: 1, a: dyPreT, lda: h,
+                                   b: w.outputWeight!.value.data, ldb: h, beta: 0, c: dhy, ldc: h)
+                            JordanCell.backwardHidden(step, hiddenGradient: dhy)
+                        }
+                        // d state_{t-1} += dRecurrent_t [B, G*H] x W_hh [G*H, H]
+                        matmul(.none, .none, m: rows, n: h, k: gh, alpha: 1, a: dr + t * rows * gh, lda: gh,
+                               b: whh, ldb: h, beta: 1, c: carry, ldc: h)
+                    }
+                    // Weight gradients over all steps at once (padded rows of dGates are zero).
+                    if !w.inputWeight.frozen {
+                        matmul(.transpose, .none, m: gh, n: inSize, k: steps * rows, alpha: 1, a: dg, lda: gh,
+                               b: input.data, ldb: inSize, beta: 1, c: w.inputWeight.grad.data, ldc: inSize)
+                    }
+                    if !w.recurrentWeight.frozen {
+                        matmul(.transpose, .none, m: gh, n: h, k: steps * rows, alpha: 1, a: dr, lda: gh,
+                               b: c.previousState.data, ldb: h, beta: 1, c: w.recurrentWeight.grad.data, ldc: h)
+                    }
+                    if !w.inputBias.frozen { addColumnSums(dg, rows: steps * rows, columns: gh, into: w.inputBias.grad.data) }
+                    if !w.recurrentBias.frozen {
+                        addColumnSums(dr, rows: steps * rows, columns: gh, into: w.recurrentBias.grad.data)
+                    }
+                    if let wy = w.outputWeight, !wy.frozen {
+                        matmul(.transpose, .none, m: h, n: h, k: steps * rows, alpha: 1, a: dyPre, lda: h,
+                               b: c.gates.data, ldb: 2 * h, beta: 1, c: wy.grad.data, ldc: h)
+                    }
+                    if let by = w.outputBias, !by.frozen {
+                        addColumnSums(dyPre, rows: steps * rows, columns: h, into: by.grad.data)
+                    }
+                }
+                if directions == 2 && Parallel.threadCount >= 2 {
+                    Parallel.forEach(tasks: 2) { d in work(d) }
+                } else {
+                    for d in 0..<directions { work(d) }
+                }
+            }
+            // dX = sum over directions (fixed order) of dGates_d [T*B, G*H] x W_ih_d [G*H, in].
+            let dx = Tensor([steps, rows, inSize])
+            for d in 0..<directions {
+                matmul(.none, .none, m: steps * rows, n: inSize, k: gh, alpha: 1, a: gateGrads[d].data, lda: gh,
+                       b: weights[l][d].inputWeight.value.data, ldb: inSize, beta: d == 0 ? 0 : 1,
+                       c: dx.data, ldc: inSize)
+            }
+            if l > 0, let m = cache.dropoutMasks[l] {
+                for i in 0..<dx.count { dx[i] *= m[i] }
+            }
+            upstream = dx
+            dInput = dx
+        }
+        return dInput
+    }
+}
+
+/// g[j] += sum over rows of m[r, j], rows in order (one fixed summation order).
+func addColumnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into g: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows {
+        let row = m + r * columns
+        for j in 0..<columns { g[j] += row[j] }
+    }
+}
