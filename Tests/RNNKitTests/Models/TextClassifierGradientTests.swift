@@ -7,8 +7,10 @@ import XCTest
 /// The tolerance (GradientCheck defaults: eps 1e-2, rel 2e-2, floor 1e-2) was checked against
 /// broken model backwards, each tried once: dropping the head's embedding gradient in textrcnn
 /// (the `dEmbeddedHead` sum), shifting the paper's right context to step t (instead of t+1) in
-/// backward only, and routing the last-state backward half to step len-1. Each fails with rel
-/// errors of order 1 (see the report in the commit history).
+/// backward only, and routing the last-state backward half to step len-1. Each made its model's
+/// check fail on several parameters, with rel errors from 0.03 to 0.94 (embedding rows and the
+/// encoder's reverse direction). Max-pooled models use eps 1e-3: with 1e-2 a perturbation can
+/// move an argmax or cross the ReLU kink (one element each failed so; 1e-3 passes everywhere).
 final class TextClassifierGradientTests: XCTestCase {
     private static let batch = Batch(sequences: [[1, 2, 3, 4, 1], [5, 1], [], [2, 3, 2]],
                                      labels: [0, 2, 1, 1], exampleIndices: [0, 1, 2, 3], padId: 6)
