@@ -1,0 +1,268 @@
+/// TextRNN, BiLSTM and TextRCNN built from the layers, with PyTorch parameter names.
+///
+/// Parameter order (fixed; checkpoints and optimizers walk it):
+/// `embedding.weight`, the encoder's (`lstm.*`, `gru.*`, `rnn.*` or `jordan.*`, see
+/// `ModelSpec.encoderName`), `attention.w` (attention pooling), `proj.weight`, `proj.bias`
+/// (textrcnn paper), `fc.weight`, `fc.bias`.
+///
+/// - textrnn / bilstm: embedding -> encoder -> pooling (`spec.pooling`) -> dropout -> fc.
+/// - textrcnn paper (Lai et al. 2015): l[t] = forward output at t-1 (zero at t = 0), r[t] =
+///   backward output at t+1 (zero at the last real step), hidden = tanh(proj([l | e | r])),
+///   max over real steps -> dropout -> fc.
+/// - textrcnn reference (Chinese-Text-Classification-Pytorch): hidden = relu([e | forward |
+///   backward]) -> max over real steps -> fc (no dropout after the pooling, as there).
+///
+/// `spec.dropout` also applies between encoder layers. Every step of the pipeline reads a
+/// sequence's own real steps only, so its logits do not depend on the padding or on the
+/// other sequences of the batch (as long as matmul rows are computed independently).
+public final class TextClassifier: ParameterOwner {
+    /// The effective spec (`ModelSpec.effective`): bilstm/textrcnn overrides applied.
+    public let spec: ModelSpec
+    public let embedding: Embedding
+    public let encoder: RecurrentEncoder
+    public let attention: AttentionPooling?
+    public let projection: Linear?
+    public let classifier: Linear
+    public let parameters: [Parameter]
+    let dropout: Dropout
+
+    /// Builds the model and draws its initial weights from `rng` in parameter order
+    /// (embedding N(0,1), encoder and linears PyTorch's uniform bounds, attention zeros).
+    /// Call `spec.validate()` first for specs that come from users.
+    public init(spec: ModelSpec, rng: inout RandomSource) {
+        let s = spec.effective
+        self.spec = s
+        embedding = Embedding(vocabularySize: s.vocabularySize, dimension: s.embeddingDim,
+                              padIndex: (0..<s.vocabularySize).contains(s.padId) ? s.padId : nil,
+                              name: "embedding", frozen: s.freezeEmbedding, rng: &rng)
+        encoder = RecurrentEncoder(cell: s.cell, inputSize: s.embeddingDim, hiddenSize: s.hiddenSize,
+                                   layers: s.layers, bidirectional: s.bidirectional, dropout: s.dropout,
+                                   name: s.encoderName, rng: &rng)
+        let features: Int
+        switch (s.kind, s.rcnnVariant) {
+        case (.textrcnn, .paper):
+            attention = nil
+            projection = Linear(inputSize: 2 * s.hiddenSize + s.embeddingDim, outputSize: s.rcnnProjectionSize,
+                                name: "proj", rng: &rng)
+            features = s.rcnnProjectionSize
+        case (.textrcnn, .reference):
+            attention = nil
+            projection = nil
+            features = s.embeddingDim + encoder.outputSize
+        default:
+            attention = s.pooling == .attention ? AttentionPooling(featureSize: encoder.outputSize) : nil
+            projection = nil
+            features = encoder.outputSize
+        }
+        classifier = Linear(inputSize: features, outputSize: s.classCount, name: "fc", rng: &rng)
+        dropout = Dropout(probability: s.dropout)
+        parameters = embedding.parameters + encoder.parameters + (attention?.parameters ?? [])
+            + (projection?.parameters ?? []) + classifier.parameters
+    }
+
+    /// What the head (pooling or RCNN block) kept for backward.
+    enum HeadCache {
+        case last(LastStatePooling.Cache)
+        case max(MaxPooling.Cache)
+        case mean(MeanPooling.Cache)
+        case attention(AttentionPooling.Cache)
+        /// hidden = relu([e | out]) `[T, B, E+2H]`, zero at padded steps.
+        case rcnnReference(hidden: Tensor, pool: MaxPooling.Cache)
+        /// hidden = tanh(proj(x)) `[T, B, P]`, zero at padded steps.
+        case rcnnPaper(projection: Linear.Cache, hidden: Tensor, pool: MaxPooling.Cache)
+    }
+
+    /// Everything backward needs, plus the intermediates tests compare with PyTorch.
+    public struct Cache {
+        let lengths: [Int]
+        let steps: Int
+        let embeddingCache: Embedding.Cache
+        let embedded: Tensor             // [T, B, E]
+        let encoderCache: RecurrentEncoder.Cache
+        let encoderOutput: Tensor        // [T, B, D*H]
+        let head: HeadCache
+        let features: Tensor             // [B, F] before dropout
+        let dropoutCache: Dropout.Cache
+        let classifierCache: Linear.Cache
+    }
+
+    private var dropoutAfterPooling: Bool { !(spec.kind == .textrcnn && spec.rcnnVariant == .reference) }
+
+    /// Logits `[B, classes]` and the cache for `backward`. Randomness (dropout, training only)
+    /// is drawn in a fixed order: encoder layers bottom-up, then the dropout after pooling.
+    public func forward(_ batch: Batch, training: Bool, rng: inout RandomSource) -> (logits: Tensor, cache: Cache) {
+        let (embedded, embeddingCache) = embedding.forward(batch)
+        let encoded = encoder.forward(embedded, mask: batch.mask, training: training, rng: &rng)
+        let (features, head) = headForward(embedded: embedded, encoded: encoded.output, mask: batch.mask)
+        let (dropped, dropoutCache) = dropout.forward(features, training: training && dropoutAfterPooling, rng: &rng)
+        let (logits, classifierCache) = classifier.forward(dropped)
+        let cache = Cache(lengths: batch.lengths, steps: batch.steps, embeddingCache: embeddingCache,
+                          embedded: embedded, encoderCache: encoded.cache, encoderOutput: encoded.output,
+                          head: head, features: features, dropoutCache: dropoutCache,
+                          classifierCache: classifierCache)
+        return (logits, cache)
+    }
+
+    /// Accumulates every (non-frozen) parameter's gradient for dLoss/dLogits `[B, classes]`.
+    public func backward(_ dLogits: Tensor, cache: Cache) {
+        let dDropped = classifier.backward(dLogits, cache: cache.classifierCache)
+        let dFeatures = dropout.backward(dDropped, cache: cache.dropoutCache)
+        let (dEncoded, dEmbeddedHead) = headBackward(dFeatures, cache: cache)
+        let dEmbedded = encoder.backward(dEncoded, dFinalHidden: nil, dFinalCell: nil, cache: cache.encoderCache)
+        if let extra = dEmbeddedHead {
+            let d = dEmbedded.data, e = extra.data
+            for i in 0..<dEmbedded.count { d[i] += e[i] }
+        }
+        embedding.backward(dEmbedded, cache: cache.embeddingCache)
+    }
+
+    /// Logits for evaluation and prediction: no dropout, and the encoder keeps no per-step caches.
+    public func inference(_ batch: Batch) -> Tensor {
+        let embedded = embedding.inference(batch)
+        let encoded = encoder.inference(embedded, mask: batch.mask).output
+        let features = headForward(embedded: embedded, encoded: encoded, mask: batch.mask).features
+        return classifier.inference(features)
+    }
+
+    // MARK: - Head
+
+    private func headForward(embedded: Tensor, encoded: Tensor, mask: SequenceMask) -> (features: Tensor, cache: HeadCache) {
+        switch (spec.kind, spec.rcnnVariant) {
+        case (.textrcnn, .paper):
+            let x = rcnnPaperInput(embedded: embedded, encoded: encoded, mask: mask)
+            let (z, projectionCache) = projection!.forward(x)
+            let hidden = z
+            Elementwise.tanh(z.data, hidden.data, count: z.count)
+            zeroPaddedSteps(hidden, mask: mask)
+            let (pooled, pool) = MaxPooling().forward(hidden, mask: mask)
+            return (pooled, .rcnnPaper(projection: projectionCache, hidden: hidden, pool: pool))
+        case (.textrcnn, .reference):
+            let hidden = rcnnReferenceHidden(embedded: embedded, encoded: encoded, mask: mask)
+            let (pooled, pool) = MaxPooling().forward(hidden, mask: mask)
+            return (pooled, .rcnnReference(hidden: hidden, pool: pool))
+        default:
+            switch spec.pooling {
+            case .last:
+                let (y, c) = LastStatePooling(directions: encoder.directions, hiddenSize: spec.hiddenSize)
+                    .forward(encoded, mask: mask)
+                return (y, .last(c))
+            case .max:
+                let (y, c) = MaxPooling().forward(encoded, mask: mask)
+                return (y, .max(c))
+            case .mean:
+                let (y, c) = MeanPooling().forward(encoded, mask: mask)
+                return (y, .mean(c))
+            case .attention:
+                let (y, c) = attention!.forward(encoded, mask: mask)
+                return (y, .attention(c))
+            }
+        }
+    }
+
+    /// dFeatures `[B, F]` -> (dEncoderOutput `[T, B, D*H]`, extra dEmbedded `[T, B, E]` or nil).
+    private func headBackward(_ dFeatures: Tensor, cache: Cache) -> (Tensor, Tensor?) {
+        switch cache.head {
+        case .last(let c):
+            return (LastStatePooling(directions: encoder.directions, hiddenSize: spec.hiddenSize)
+                .backward(dFeatures, cache: c), nil)
+        case .max(let c):
+            return (MaxPooling().backward(dFeatures, cache: c), nil)
+        case .mean(let c):
+            return (MeanPooling().backward(dFeatures, cache: c), nil)
+        case .attention(let c):
+            return (attention!.backward(dFeatures, cache: c), nil)
+        case .rcnnReference(let hidden, let pool):
+            // hidden = relu(pre): dPre = dHidden where hidden > 0 (relu'(0) taken as 0).
+            let dHidden = MaxPooling().backward(dFeatures, cache: pool)
+            return splitReferenceGradient(dHidden, hidden: hidden, cache: cache)
+        case .rcnnPaper(let projectionCache, let hidden, let pool):
+            // hidden = tanh(z): dz = dHidden (1 - hidden^2); zero at padded steps since dHidden is.
+            let dHidden = MaxPooling().backward(dFeatures, cache: pool)
+            let dz = Tensor(dHidden.shape)
+            Elementwise.tanhBackward(output: hidden.data, outputGradient: dHidden.data,
+                                     inputGradient: dz.data, count: dHidden.count)
+            let dx = projection!.backward(dz, cache: projectionCache)
+            return splitPaperGradient(dx, cache: cache)
+        }
+    }
+
+    /// x[t, b] = [l | e | r] `[T, B, H+E+H]`: l = forward output at t-1, r = backward output
+    /// at t+1, zeros where those steps do not exist, and zeros at padded steps.
+    private func rcnnPaperInput(embedded: Tensor, encoded: Tensor, mask: SequenceMask) -> Tensor {
+        let t = mask.steps, bsz = mask.batchSize, h = spec.hiddenSize, e = spec.embeddingDim
+        let width = 2 * h + e, dh = 2 * h
+        let x = Tensor([t, bsz, width])
+        let xp = x.data, emb = embedded.data, out = encoded.data
+        for b in 0..<bsz {
+            let len = mask.lengths[b]
+            for s in 0..<len {
+                let row = xp + (s * bsz + b) * width
+                if s > 0 { row.update(from: out + ((s - 1) * bsz + b) * dh, count: h) }
+                (row + h).update(from: emb + (s * bsz + b) * e, count: e)
+                if s + 1 < len { (row + h + e).update(from: out + ((s + 1) * bsz + b) * dh + h, count: h) }
+            }
+        }
+        return x
+    }
+
+    /// dx `[T, B, H+E+H]` -> (dOut, dEmbedded). Each dOut entry has exactly one source:
+    /// the forward half at step s from x[s+1]'s left part, the backward half from x[s-1]'s right part.
+    private func splitPaperGradient(_ dx: Tensor, cache: Cache) -> (Tensor, Tensor?) {
+        let t = cache.steps, bsz = cache.lengths.count, h = spec.hiddenSize, e = spec.embeddingDim
+        let width = 2 * h + e, dh = 2 * h
+        let dOut = Tensor([t, bsz, dh]), dEmb = Tensor([t, bsz, e])
+        let src = dx.data, o = dOut.data, de = dEmb.data
+        for b in 0..<bsz {
+            let len = cache.lengths[b]
+            for s in 0..<len {
+                let row = src + (s * bsz + b) * width
+                if s > 0 { (o + ((s - 1) * bsz + b) * dh).update(from: row, count: h) }
+                (de + (s * bsz + b) * e).update(from: row + h, count: e)
+                if s + 1 < len { (o + ((s + 1) * bsz + b) * dh + h).update(from: row + h + e, count: h) }
+            }
+        }
+        return (dOut, dEmb)
+    }
+
+    /// relu([e | out]) `[T, B, E+2H]` at real steps, zeros at padded ones.
+    private func rcnnReferenceHidden(embedded: Tensor, encoded: Tensor, mask: SequenceMask) -> Tensor {
+        let t = mask.steps, bsz = mask.batchSize, e = spec.embeddingDim, dh = encoder.outputSize
+        let width = e + dh
+        let hidden = Tensor([t, bsz, width])
+        let hp = hidden.data, emb = embedded.data, out = encoded.data
+        for b in 0..<bsz {
+            for s in 0..<mask.lengths[b] {
+                let i = s * bsz + b
+                let row = hp + i * width, er = emb + i * e, orow = out + i * dh
+                for k in 0..<e { row[k] = Swift.max(er[k], 0) }
+                for k in 0..<dh { row[e + k] = Swift.max(orow[k], 0) }
+            }
+        }
+        return hidden
+    }
+
+    private func splitReferenceGradient(_ dHidden: Tensor, hidden: Tensor, cache: Cache) -> (Tensor, Tensor?) {
+        let t = cache.steps, bsz = cache.lengths.count, e = spec.embeddingDim, dh = encoder.outputSize
+        let width = e + dh
+        let dOut = Tensor([t, bsz, dh]), dEmb = Tensor([t, bsz, e])
+        let g = dHidden.data, hp = hidden.data, o = dOut.data, de = dEmb.data
+        for b in 0..<bsz {
+            for s in 0..<cache.lengths[b] {
+                let i = s * bsz + b
+                let row = g + i * width, hrow = hp + i * width
+                for k in 0..<e { de[i * e + k] = hrow[k] > 0 ? row[k] : 0 }
+                for k in 0..<dh { o[i * dh + k] = hrow[e + k] > 0 ? row[e + k] : 0 }
+            }
+        }
+        return (dOut, dEmb)
+    }
+
+    private func zeroPaddedSteps(_ x: Tensor, mask: SequenceMask) {
+        let bsz = mask.batchSize
+        guard bsz > 0, mask.steps > 0 else { return }
+        let f = x.count / (mask.steps * bsz)
+        for s in 0..<mask.steps {
+            for b in 0..<bsz where s >= mask.lengths[b] { (x.data + (s * bsz + b) * f).update(repeating: 0, count: f) }
+        }
+    }
+}
