@@ -25,6 +25,7 @@ extension Optimizer {
         guard values.count == tensor.count else {
             throw RNNError.input("optimizer state \(name) has \(values.count) values, expected \(tensor.count)")
         }
+        guard tensor.count > 0 else { return }
         values.withUnsafeBufferPointer { tensor.data.update(from: $0.baseAddress!, count: tensor.count) }
     }
 
