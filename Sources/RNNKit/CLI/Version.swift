@@ -1,0 +1,4 @@
+/// The version every tool prints for `--version`.
+public enum Version {
+    public static let string = "0.1.0"
+}

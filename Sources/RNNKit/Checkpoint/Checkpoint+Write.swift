@@ -1,0 +1,76 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Checkpoint {
+    /// Test seam: when set, the writer fails with ENOSPC after this many bytes
+    /// (simulating a full disk). Only tests set it.
+    nonisolated(unsafe) static var failAfterBytes: Int?
+
+    /// Writes the checkpoint atomically: to `.name.tmp-PID` in the same folder,
+    /// fsync, rename over `path`, fsync the folder. On any failure the temp file is
+    /// removed, an existing file at `path` is untouched, and an `RNNError.runtime`
+    /// names the path.
+    public func write(to path: String) throws {
+        let bytes = try encoded()
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let tempPath = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+
+        func failure(_ what: String, _ code: Int32) -> RNNError {
+            var reason = String(cString: strerror(code))
+            if code == ENOSPC { reason = "disk full (\(reason))" }
+            return RNNError.runtime("cannot write checkpoint: \(what): \(reason)", file: path)
+        }
+
+        let fd = open(tempPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw failure("cannot create a file in \(folder)", errno) }
+        var ok = false
+        defer {
+            if !ok { unlink(tempPath) }
+        }
+        do {
+            defer { close(fd) }
+            var written = 0
+            let limit = Self.failAfterBytes
+            try bytes.withUnsafeBytes { buffer in
+                while written < buffer.count {
+                    var chunk = Swift.min(buffer.count - written, 1 << 20)
+                    if let limit {
+                        if written >= limit { throw failure("write failed", ENOSPC) }
+                        chunk = Swift.min(chunk, limit - written)
+                    }
+                    let n = Glibc_write(fd, buffer.baseAddress! + written, chunk)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw failure("write failed", errno)
+                    }
+                    written += n
+                }
+            }
+            guard fsync(fd) == 0 else { throw failure("fsync failed", errno) }
+        }
+        guard rename(tempPath, path) == 0 else { throw failure("cannot rename \(tempPath)", errno) }
+        ok = true
+        // Make the rename durable. A folder that cannot be opened or synced does not undo the write.
+        let folderFD = open(folder.isEmpty ? "." : folder, O_RDONLY)
+        if folderFD >= 0 {
+            _ = fsync(folderFD)
+            close(folderFD)
+        }
+    }
+}
+
+/// POSIX `write`, named apart from `Checkpoint.write(to:)`.
+@inline(__always)
+private func Glibc_write(_ fd: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, pointer, count)
+    #else
+    return Darwin.write(fd, pointer, count)
+    #endif
+}
