@@ -183,3 +183,9 @@ final class ProgressLineTests: XCTestCase {
         XCTAssertEqual(Terminal.colored("x", .red, enabled: true), "\u{1B}[31mx\u{1B}[0m")
     }
 }
+
+/// Compile-time check of the call forms the executables use (never run: it exits).
+private func toolMainCallForms(_ spec: CommandSpec) -> Never {
+    if CommandLine.arguments.isEmpty { ToolMain.run("rnn-eval") { _ = try spec.parseOrExit([]); return 0 } }
+    ToolMain.run { 0 }
+}
