@@ -35,6 +35,34 @@ final class JSONParserTests: XCTestCase {
         }
     }
 
+    func testMutatedDocumentsParseAndRoundTripOrThrow() throws {
+        let seed = Array("{\"a\": [1, -2.5e3, true, null, \"x\\u00e9\\n\"], \"b\": {\"c\": false}}".utf8)
+        let alphabet = Array("{}[]:,\"\\-+.eE0123456789 \ntrufalsn".utf8) + [0xFF, 0xC3, 0x00]
+        var rng = RandomSource(seed: 5)
+        var parsed = 0
+        for _ in 0..<3000 {
+            var bytes = seed
+            for _ in 0..<(1 + rng.nextIndex(below: 3)) {
+                let position = rng.nextIndex(below: bytes.count)
+                switch rng.nextIndex(below: 3) {
+                case 0: bytes.remove(at: position)
+                case 1: bytes.insert(alphabet[rng.nextIndex(below: alphabet.count)], at: position)
+                default: bytes[position] = alphabet[rng.nextIndex(below: alphabet.count)]
+                }
+                if bytes.isEmpty { bytes = [0x20] }
+            }
+            do {
+                let document = try JSONParser.parse(bytes: bytes)
+                XCTAssertEqual(try JSONParser.parse(document.root.compactText).root, document.root)
+                parsed += 1
+            } catch let e as JSONParser.SyntaxError {
+                XCTAssertGreaterThanOrEqual(e.line, 1)
+                XCTAssertGreaterThanOrEqual(e.column, 1)
+            }
+        }
+        XCTAssertGreaterThan(parsed, 0)
+    }
+
     func testPrettyTextRoundTrips() throws {
         let value = JSONValue.object([
             .init("a", .array([.integer(1), .double(0.001), .double(1e-8)])),
