@@ -259,7 +259,7 @@ public final class RecurrentEncoder: ParameterOwner {
                     }
                 }
             }
-            if directions == 2 && Parallel.threadCount >= 2 {
+            if runsDirectionsConcurrently(steps: steps, rows: rows, inputSize: inSize) {
                 Parallel.forEach(tasks: 2) { d in work(d) }
             } else {
                 for d in 0..<directions { work(d) }
@@ -365,7 +365,7 @@ public final class RecurrentEncoder: ParameterOwner {
                         addColumnSums(dyPre, rows: steps * rows, columns: h, into: by.grad.data)
                     }
                 }
-                if directions == 2 && Parallel.threadCount >= 2 {
+                if self.runsDirectionsConcurrently(steps: steps, rows: rows, inputSize: inSize) {
                     Parallel.forEach(tasks: 2) { d in work(d) }
                 } else {
                     for d in 0..<directions { work(d) }
@@ -388,10 +388,27 @@ public final class RecurrentEncoder: ParameterOwner {
     }
 }
 
-/// g[j] += sum over rows of m[r, j], rows in order (one fixed summation order).
+extension RecurrentEncoder {
+    /// Multiply-adds of one direction's pass below which the two directions run one after the
+    /// other: dispatching costs more than it saves on tiny batches. Either way each direction
+    /// writes only its own buffers, so results are the same bitwise. Tests set it to 0.
+    nonisolated(unsafe) static var concurrentDirectionsMinimumWork = 1 << 16
+
+    func runsDirectionsConcurrently(steps: Int, rows: Int, inputSize: Int) -> Bool {
+        let work = steps * rows * cell.gateCount * hiddenSize * (inputSize + hiddenSize)
+        return directions == 2 && Parallel.threadCount >= 2 && work >= Self.concurrentDirectionsMinimumWork
+    }
+}
+
+/// g[j] += (sum over rows of m[r, j]): the column sum is formed first, rows in order, then
+/// added once, like matmul's beta = 1 (so a sum does not depend on what g already holds).
 func addColumnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into g: UnsafeMutablePointer<Float>) {
-    for r in 0..<rows {
-        let row = m + r * columns
-        for j in 0..<columns { g[j] += row[j] }
+    var sums = [Float](repeating: 0, count: columns)
+    sums.withUnsafeMutableBufferPointer { s in
+        for r in 0..<rows {
+            let row = m + r * columns
+            for j in 0..<columns { s[j] += row[j] }
+        }
+        for j in 0..<columns { g[j] += s[j] }
     }
 }
