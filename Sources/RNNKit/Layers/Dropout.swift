@@ -3,6 +3,8 @@
 ///
 /// The mask is drawn from the `RandomSource` on the calling thread, one draw per
 /// element in index order, so a seed fixes it. p = 1 drops everything (no division).
+/// When it is the identity (evaluation, or p = 0), forward returns `x` itself and draws
+/// nothing, and backward returns `dOutput` itself: callers must not write into them.
 public struct Dropout {
     public let probability: Float
 

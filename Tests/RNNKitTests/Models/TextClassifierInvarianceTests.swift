@@ -65,6 +65,34 @@ final class TextClassifierInvarianceTests: XCTestCase {
         }
     }
 
+    /// Shapes large enough that matmul takes its blocked (packed, threaded) path for the full
+    /// batch and its direct path for the sentence alone: inference logits must still agree bitwise,
+    /// which is what rnn-predict needs (a line predicted alone or in a batch gives the same logits).
+    func testInferenceBitwiseAcrossMatmulPathsAtLargerShapes() {
+        var rng = RandomSource(seed: 21)
+        let sentence: [Int32] = (0..<5).map { _ in Int32(rng.nextIndex(below: 49)) }
+        var others: [[Int32]] = []
+        for _ in 0..<15 { others.append((0..<(1 + rng.nextIndex(below: 30))).map { _ in Int32(rng.nextIndex(below: 49)) }) }
+        let alone = Batch(sequences: [sentence], labels: [0], exampleIndices: [0], padId: 49)
+        let mixed = Batch(sequences: Array(others[0..<7]) + [sentence] + Array(others[7...]),
+                          labels: [Int](repeating: 0, count: 16), exampleIndices: Array(0..<16), padId: 49)
+        for (kind, pooling, variant) in [(ModelKind.textrnn, PoolingKind.last, RCNNVariant.paper),
+                                         (.textrnn, .attention, .paper), (.textrcnn, .max, .paper),
+                                         (.textrcnn, .max, .reference)] {
+            let spec = ModelSpec(kind: kind, cell: .lstm, vocabularySize: 50, embeddingDim: 32, hiddenSize: 32,
+                                 layers: 2, bidirectional: true, pooling: pooling, rcnnVariant: variant,
+                                 rcnnProjectionSize: 40, classCount: 5, padId: 49)
+            var initRng = RandomSource(seed: 22)
+            let model = TextClassifier(spec: spec, rng: &initRng)
+            if let attention = model.attention {
+                attention.weight.value.copy(from: LayerTestSupport.randomTensor([64], seed: 23))
+            }
+            let single = model.inference(alone).array
+            let inBatch = Array(model.inference(mixed).array[(7 * 5)..<(8 * 5)])
+            XCTAssertEqual(single, inBatch, "\(kind) \(pooling) \(variant): logits alone vs in a batch of 16")
+        }
+    }
+
     func testForwardBackwardBitwiseForOneAndTwoThreads() {
         defer { Parallel.threadCount = 0 }
         var sequences: [[Int32]] = []
