@@ -1,3 +1,3 @@
 import RNNKit
-// Placeholder: wired up once the library has the pieces.
-print("rnn-eval: not implemented yet")
+
+ToolMain.run("rnn-eval") { try EvalCommand.run(Array(CommandLine.arguments.dropFirst())) }

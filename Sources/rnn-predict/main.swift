@@ -1,3 +1,3 @@
 import RNNKit
-// Placeholder: wired up once the library has the pieces.
-print("rnn-predict: not implemented yet")
+
+ToolMain.run("rnn-predict") { try PredictCommand.run(Array(CommandLine.arguments.dropFirst())) }

@@ -1,3 +1,3 @@
 import RNNKit
-// Placeholder: wired up once the library has the pieces.
-print("rnn-train: not implemented yet")
+
+ToolMain.run("rnn-train") { try TrainCommand.run(Array(CommandLine.arguments.dropFirst())) }

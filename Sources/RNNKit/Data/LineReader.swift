@@ -53,6 +53,16 @@ public final class LineReader {
 
     deinit { if ownsDescriptor { close(fd) } }
 
+    /// Whether a whole line (or the end of the stream) is already buffered, so
+    /// `nextLine` will return without reading: a streaming consumer answers what
+    /// it has when this is false instead of blocking for more input.
+    public var hasCompleteLine: Bool {
+        if atEOF { return true }
+        var i = scanned
+        while i < end { if buffer[i] == 0x0A { return true }; i += 1 }
+        return false
+    }
+
     /// The next line, or nil at the end of the stream.
     public func nextLine() throws -> Line? {
         while true {

@@ -1,0 +1,51 @@
+import Foundation
+
+/// `rnn-eval`: scores a checkpoint on labelled data.
+public enum EvalCommand {
+    public static let spec = CommandSpec(
+        name: "rnn-eval",
+        overview: "Score a trained model on labelled data: accuracy, macro/micro F1, per-class precision/recall/F1, confusion matrix.",
+        arguments: [
+            .init(name: "checkpoint", help: "A checkpoint written by rnn-train (best.ckpt or last.ckpt)."),
+            .init(name: "data", help: "Labelled data, in the training data's format unless --format says otherwise."),
+        ],
+        options: [
+            .init(name: "format", valueName: "tsv|fasttext|jsonl", help: "Data format (default: the one the model was trained with)."),
+            .init(name: "classes", valueName: "file", help: "Classes file mapping integer labels to names (default: the training one, if any)."),
+            .init(flag: "skip-unknown-labels", help: "Count and skip examples whose label the model does not know, instead of failing."),
+            .init(flag: "json", help: "Write one JSON document instead of tables."),
+            .init(name: "threads", valueName: "n", help: "Worker threads (default: all cores)."),
+        ],
+        discussion: "Exit codes: 0 success, 1 runtime failure, 2 bad usage or input (e.g. a label the model does not know).")
+
+    public static func run(_ arguments: [String]) throws -> Int32 {
+        let args = try spec.parseOrExit(arguments)
+        if let threads = try args.int("threads") {
+            guard threads >= 1 else { throw RNNError.usage("--threads must be at least 1, got \(threads)") }
+            Parallel.threadCount = threads
+        }
+        let (trained, _) = try TrainedModel.load(checkpoint: args.argument("checkpoint")!)
+        let dataPath = args.argument("data")!
+        var dataConfig = trained.config.data
+        dataConfig.train = dataPath
+        if let f = args.value("format") {
+            guard let format = DataConfig.Format(rawValue: f) else {
+                throw RNNError.usage("--format must be tsv, fasttext or jsonl, got \"\(f)\"")
+            }
+            dataConfig.format = format
+        }
+        if let classes = args.value("classes") { dataConfig.classes = classes }
+        dataConfig.unknownLabels = args.flag("skip-unknown-labels") ? .skip : .error
+        var labels = try LabelSet(names: trained.labels, isFixed: true)
+        let examples = try CorpusReader.read(path: dataPath, config: dataConfig, labels: &labels, allowNewLabels: false,
+                                             log: { Terminal.writeError($0 + "\n") })
+        guard !examples.isEmpty else { throw RNNError.input("no examples to score", file: dataPath) }
+        let dataset = EncodedDataset(examples: examples, tokenizer: trained.tokenizer, vocabulary: trained.vocabulary)
+        let predictions = Evaluation.predict(trained.model, dataset: dataset, padId: trained.vocabulary.padId, withLoss: true)
+        let matrix = Evaluation.confusion(predictions, labels: dataset.labels)
+        let report = ClassificationReport(confusion: matrix)
+        Terminal.writeOutput(args.flag("json") ? report.json(labelNames: trained.labels) + "\n"
+                                               : report.table(labelNames: trained.labels))
+        return 0
+    }
+}

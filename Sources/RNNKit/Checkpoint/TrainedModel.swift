@@ -1,0 +1,102 @@
+import Foundation
+
+/// A model with everything needed to read text: what a checkpoint holds, loaded.
+///
+/// `rnn-eval` and `rnn-predict` need nothing but this; `rnn-train --resume`
+/// also takes the optimizer and progress state from the same file.
+public struct TrainedModel {
+    public let config: RunConfig
+    public let tokenizer: Tokenizer
+    public let vocabulary: Vocabulary
+    public let labels: [String]
+    public let model: TextClassifier
+
+    /// Metadata keys of the checkpoints this tool writes.
+    enum Key {
+        static let format = "format"
+        static let config = "config"
+        static let progress = "progress"
+        static let optimizer = "optimizer"
+        static let role = "role"
+    }
+    static let formatName = "rnn-text-classifier"
+
+    public init(config: RunConfig, tokenizer: Tokenizer, vocabulary: Vocabulary, labels: [String], model: TextClassifier) {
+        self.config = config
+        self.tokenizer = tokenizer
+        self.vocabulary = vocabulary
+        self.labels = labels
+        self.model = model
+    }
+
+    /// Reads and validates a checkpoint, then rebuilds the model from it.
+    public static func load(checkpoint path: String) throws -> (TrainedModel, Checkpoint) {
+        let checkpoint = try Checkpoint.read(from: path)
+        let meta = checkpoint.metadata
+        guard meta.values[Key.format] == formatName, let configText = meta.values[Key.config] else {
+            throw RNNError.input("this checkpoint was not written by rnn-train (no model description in its header)", file: path)
+        }
+        let config: RunConfig
+        do {
+            config = try RunConfig.parse(json: configText, path: path, checkFiles: false)
+        } catch let error as RNNError {
+            throw RNNError.input("the config stored in this checkpoint is invalid: \(error.message)", file: path, field: error.field)
+        }
+        let vocabulary: Vocabulary
+        do { vocabulary = try Vocabulary(tokens: meta.vocabulary) } catch let error as RNNError {
+            throw RNNError.input("the vocabulary stored in this checkpoint is invalid: \(error.message)", file: path)
+        }
+        guard meta.labels.count >= 2, Set(meta.labels).count == meta.labels.count else {
+            throw RNNError.input("the label names stored in this checkpoint are invalid", file: path)
+        }
+        let spec = ModelSpec(config: config, vocabularySize: vocabulary.count, classCount: meta.labels.count,
+                             padId: Int(vocabulary.padId))
+        do { try spec.validate() } catch let error as RNNError {
+            throw RNNError.input("the model stored in this checkpoint is invalid: \(error.message)", file: path, field: error.field)
+        }
+        var rng = RandomSource(seed: 0)
+        let model = TextClassifier(spec: spec, rng: &rng)
+        do { try checkpoint.load(into: model.parameters) } catch let error as RNNError {
+            throw RNNError.input(error.message, file: path)
+        }
+        let trained = TrainedModel(config: config, tokenizer: Tokenizer(config: config.tokenizer),
+                                   vocabulary: vocabulary, labels: meta.labels, model: model)
+        return (trained, checkpoint)
+    }
+
+    /// The checkpoint of this model; `extra` adds resume state (progress, optimizer).
+    func checkpoint(role: String, progress: TrainingProgress?, optimizer: Optimizer?) -> Checkpoint {
+        var values: [String: String] = [
+            Key.format: Self.formatName,
+            Key.config: config.resolvedJSON(),
+            Key.role: role,
+        ]
+        var tensors = Checkpoint.tensors(from: model.parameters)
+        if let progress {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            values[Key.progress] = String(decoding: try! encoder.encode(progress), as: UTF8.self)
+        }
+        if let optimizer {
+            values[Key.optimizer] = config.training.optimizer.rawValue
+            tensors += Checkpoint.tensors(fromOptimizerState: optimizer.stateTensors(model.parameters))
+        }
+        return Checkpoint(metadata: CheckpointMetadata(values: values, vocabulary: vocabulary.tokens, labels: labels),
+                          tensors: tensors)
+    }
+
+    /// Encodes raw texts the way training did (same tokenizer, vocabulary, truncation).
+    public func encode(_ texts: [String]) -> EncodedDataset {
+        EncodedDataset(texts: texts, tokenizer: tokenizer, vocabulary: vocabulary)
+    }
+}
+
+extension TrainingProgress {
+    /// The progress saved in a checkpoint, if it has one.
+    static func saved(in checkpoint: Checkpoint, path: String) throws -> TrainingProgress? {
+        guard let text = checkpoint.metadata.values[TrainedModel.Key.progress] else { return nil }
+        do { return try JSONDecoder().decode(TrainingProgress.self, from: Data(text.utf8)) } catch {
+            throw RNNError.input("the training state stored in this checkpoint is unreadable", file: path)
+        }
+    }
+}

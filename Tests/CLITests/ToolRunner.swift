@@ -1,0 +1,82 @@
+import Foundation
+import XCTest
+
+/// Runs one of the built executables, as a user would, and captures what it says.
+struct ToolRun {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum Tools {
+    /// The folder holding the built executables (the test bundle sits beside them).
+    static var productsDirectory: URL {
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            return bundle.bundleURL.deletingLastPathComponent()
+        }
+        return Bundle.main.bundleURL
+    }
+
+    static func url(_ tool: String) -> URL { productsDirectory.appendingPathComponent(tool) }
+
+    /// Starts a tool with pipes for all three streams.
+    static func start(_ tool: String, _ arguments: [String], directory: URL? = nil) throws -> (Process, Pipe, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = url(tool)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let input = Pipe(), output = Pipe(), error = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        return (process, input, output, error)
+    }
+
+    /// Runs a tool to completion with `stdin` as its input.
+    static func run(_ tool: String, _ arguments: [String], stdin: String = "", directory: URL? = nil) throws -> ToolRun {
+        let (process, input, output, error) = try start(tool, arguments, directory: directory)
+        let group = DispatchGroup()
+        var out = Data(), err = Data()
+        group.enter()
+        DispatchQueue.global().async { out = output.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { err = error.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        if !stdin.isEmpty { input.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        group.wait()
+        return ToolRun(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+                       stderr: String(decoding: err, as: UTF8.self))
+    }
+}
+
+/// A fresh temporary folder, removed when the test ends.
+func temporaryDirectory(_ test: XCTestCase) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
+}
+
+/// A small learnable corpus: the label is which of three keyword characters the text holds.
+func writeSyntheticCorpus(to dir: URL, name: String, lines: Int, seed: UInt64) throws -> URL {
+    var state = seed
+    func next(_ n: Int) -> Int {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Int((state >> 33) % UInt64(n))
+    }
+    let keys: [Character] = ["甲", "乙", "丙"]
+    let names = ["alpha", "beta", "gamma"]
+    let filler = Array("天地玄黄宇宙洪荒日月盈昃辰宿列张寒来暑往秋收冬藏")
+    var text = ""
+    for _ in 0..<lines {
+        let label = next(3)
+        var chars = (0..<(4 + next(8))).map { _ in filler[next(filler.count)] }
+        chars.insert(keys[label], at: next(chars.count + 1))
+        text += String(chars) + "\t" + names[label] + "\n"
+    }
+    let url = dir.appendingPathComponent(name)
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    return url
+}

@@ -1,0 +1,74 @@
+import Foundation
+import XCTest
+@testable import RNNKit
+
+/// Training decides results from the seed alone: not from threads, not from stops.
+final class TrainerDeterminismTests: XCTestCase {
+    private func train(_ config: URL, overrides: [String] = [], threads: Int, resume: String? = nil,
+                       stopAfterSetup: Bool = false) throws -> TrainingSummary {
+        var options = TrainOptions()
+        options.configPath = resume == nil ? config.path : nil
+        options.resumeDirectory = resume
+        options.overrides = overrides
+        options.threads = threads
+        options.overwrite = resume == nil
+        let stop = StopRequest()
+        let trainer = try Trainer(options: options, stop: stop, log: { _ in })
+        if stopAfterSetup { stop.request("SIGINT") }
+        defer { Parallel.threadCount = 0 }
+        return try trainer.run()
+    }
+
+    private func weights(_ path: String) throws -> [String: [Float]] {
+        let checkpoint = try Checkpoint.read(from: path)
+        var out: [String: [Float]] = [:]
+        for t in checkpoint.tensors { out[t.name] = t.values }
+        return out
+    }
+
+    func testOneAndTwoThreadsWriteIdenticalCheckpoints() throws {
+        let dir = try temporaryDirectory(self)
+        let config = try TrainToolTests.writeConfig(in: dir, epochs: 2,
+            model: #"{"kind": "textrnn", "cell": "lstm", "hidden_size": 24, "layers": 2, "bidirectional": true, "dropout": 0.2}"#)
+        let last = dir.appendingPathComponent("run/last.ckpt")
+        _ = try train(config, threads: 1)
+        let one = try Data(contentsOf: last)
+        _ = try train(config, threads: 2)
+        let two = try Data(contentsOf: last)
+        XCTAssertEqual(one, two, "checkpoints differ between 1 and 2 threads")
+    }
+
+    func testInterruptedAndResumedRunEndsBitwiseEqual() throws {
+        let dir = try temporaryDirectory(self)
+        let config = try TrainToolTests.writeConfig(in: dir, epochs: 3, extraTraining: #", "schedule": {"kind": "step", "step_size": 1, "gamma": 0.5}"#)
+        let runDir = dir.appendingPathComponent("run").path
+        let last = runDir + "/last.ckpt"
+        _ = try train(config, threads: 2)
+        let uninterrupted = try weights(last)
+
+        // Stopped after its first step (mid-epoch), then resumed to the end.
+        let stopped = try train(config, threads: 2, stopAfterSetup: true)
+        XCTAssertEqual(stopped.outcome, .interrupted(signal: "SIGINT"))
+        let (_, checkpoint) = try TrainedModel.load(checkpoint: last)
+        XCTAssertEqual(try TrainingProgress.saved(in: checkpoint, path: last)?.step, 1)
+        _ = try train(config, threads: 1, resume: runDir)
+        XCTAssertEqual(try weights(last), uninterrupted, "mid-epoch resume changed the result")
+
+        // Stopped at an epoch boundary (epochs = 1), then continued to 3.
+        _ = try train(config, overrides: ["training.epochs=1"], threads: 2)
+        _ = try train(config, overrides: ["training.epochs=3"], threads: 2, resume: runDir)
+        XCTAssertEqual(try weights(last), uninterrupted, "resume after an epoch changed the result")
+    }
+
+    func testTinyModelLearnsSyntheticTaskToLowLoss() throws {
+        let dir = try temporaryDirectory(self)
+        let config = try TrainToolTests.writeConfig(in: dir, epochs: 8,
+            model: #"{"kind": "textrnn", "cell": "lstm", "hidden_size": 16, "layers": 1, "bidirectional": true, "dropout": 0.0, "pooling": "max"}"#)
+        _ = try train(config, threads: 2)
+        let log = try String(contentsOfFile: dir.appendingPathComponent("run/log.csv").path, encoding: .utf8)
+        let losses = log.split(separator: "\n").dropFirst().compactMap { Double($0.split(separator: ",")[1]) }
+        XCTAssertEqual(losses.count, 8)
+        XCTAssertLessThan(losses.last!, 0.1, log)
+        XCTAssertLessThan(losses.last!, losses.first! / 5, log)
+    }
+}

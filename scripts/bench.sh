@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `make bench`: our training/inference throughput, latency and peak memory against
+# PyTorch eager on CPU, measured in one run on this machine with the same thread count.
+# Usage: scripts/bench.sh BIN_DIR [THREADS]
+set -uo pipefail
+bin=${1:-.build/release}
+threads=${2:-2}
+root=$(cd "$(dirname "$0")/.." && pwd)
+data="$root/../shared/data/thucnews/train.tsv"
+venv="$root/.build/bench-venv"
+batches=${BENCH_BATCHES:-30}
+
+if [ ! -f "$data" ]; then
+  echo "bench: $data is absent (../shared not beside the project): nothing to measure." >&2
+  exit 1
+fi
+
+echo "== machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; threads: $threads; $(date -u +%F)"
+
+torch_ok=0
+if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv" >/dev/null 2>&1; fi
+if "$venv/bin/python" -c 'import torch' >/dev/null 2>&1; then
+  torch_ok=1
+else
+  echo "bench: installing torch into $venv (once) ..." >&2
+  # CPU wheels when their index is reachable, else the default wheel from PyPI.
+  if "$venv/bin/pip" install -q --index-url https://download.pytorch.org/whl/cpu torch >/dev/null 2>&1 \
+     || "$venv/bin/pip" install -q torch >/dev/null 2>&1; then
+    torch_ok=1
+  else
+    echo "bench: torch could not be installed: printing our figures only." >&2
+  fi
+fi
+
+ours() { "$bin/rnn-bench" model --data "$data" --threads "$threads" --batches "$batches" "$@"; }
+theirs() {
+  [ $torch_ok = 1 ] || { echo '{}'; return; }
+  OMP_NUM_THREADS=$threads "$venv/bin/python" "$root/scripts/torch_reference.py" --data "$data" --threads "$threads" --batches "$batches" "$@"
+}
+field() { python3 -c "import json,sys; d=json.loads(sys.argv[1] or '{}'); v=d.get(sys.argv[2]); print('' if v is None else v)" "$1" "$2"; }
+
+rows=()
+for model in textrnn textrcnn; do
+  for what in train infer latency memory; do
+    o=$(ours --model $model --what $what) || o='{}'
+    p=$(ours --model $model --what $what --pad-to 32) || p='{}'
+    t=$(theirs --model $model --what $what) || t='{}'
+    rows+=("$model|$what|$o|$p|$t")
+  done
+done
+
+python3 - "${rows[@]}" <<'PY'
+import json, sys
+key = {"train": "examples_per_s", "infer": "examples_per_s", "latency": "latency_ms", "memory": "peak_rss_mb"}
+unit = {"train": "examples/s", "infer": "examples/s (batch 128)", "latency": "ms (batch 1)", "memory": "MB peak RSS"}
+print(f"{'model':9} {'measure':24} {'ours (buckets)':>15} {'ours (pad 32)':>14} {'pytorch':>10} {'ratio':>7} {'ratio pad':>9}")
+for row in sys.argv[1:]:
+    model, what, o, p, t = row.split("|", 4)
+    o, p, t = (json.loads(x or "{}") for x in (o, p, t))
+    k = key[what]
+    a, b, c = o.get(k), p.get(k), t.get(k)
+    fmt = lambda v: "n/a" if v is None else f"{v:.1f}" if v >= 10 else f"{v:.3f}"
+    ratio = lambda x: "n/a" if x is None or not c else f"{x / c:.2f}x"
+    print(f"{model:9} {unit[what]:24} {fmt(a):>15} {fmt(b):>14} {fmt(c):>10} {ratio(a):>7} {ratio(b):>9}")
+print("ratio = ours / pytorch (higher is better for examples/s, lower for ms and MB)")
+PY
