@@ -34,11 +34,11 @@ final class TrainToolTests: XCTestCase {
 
     func testBadConfigNamesFileAndField() throws {
         let dir = try temporaryDirectory(self)
-        let config = try Self.writeConfig(in: dir, extraTraining: #", "lr": "fast""#)
+        let config = try Self.writeConfig(in: dir, extraTraining: #", "clip_norm": "fast""#)
         let run = try Tools.run("rnn-train", [config.path])
         XCTAssertEqual(run.status, 2)
         XCTAssertTrue(run.stderr.contains("config.json"), run.stderr)
-        XCTAssertTrue(run.stderr.contains("training.lr"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("training.clip_norm"), run.stderr)
         XCTAssertFalse(run.stderr.contains("Fatal error"), run.stderr)
     }
 
@@ -125,9 +125,10 @@ final class TrainToolTests: XCTestCase {
         let last = dir.appendingPathComponent("run/last.ckpt")
         let before = try Data(contentsOf: last)
         let run = try Tools.run("rnn-train", ["--resume", dir.appendingPathComponent("run").path,
-                                              "--set", "training.epochs=3", "--set", "training.lr=1e30"])
+                                              "--set", "training.epochs=3", "--set", "training.lr=1e38"])
         XCTAssertEqual(run.status, 1, run.stderr)
         XCTAssertTrue(run.stderr.contains("loss became") || run.stderr.contains("gradient norm became"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("is kept as it was"), run.stderr)
         XCTAssertEqual(try Data(contentsOf: last), before, "the last good checkpoint must stay as it was")
     }
 }

@@ -178,15 +178,15 @@ public final class Trainer {
                 let (logits, cache) = trained.model.forward(batch, training: true, rng: &dropoutRandom)
                 let out = loss.forward(logits: logits, labels: batch.labels)
                 guard out.loss.isFinite else {
-                    throw RNNError.runtime("the loss became \(out.loss) at epoch \(epoch), batch \(index + 1) (step \(progress.step + 1)); "
-                        + "stopped without saving this state. The last good checkpoint is kept in \(runDirectory). "
-                        + "Try a lower training.lr or a clip_norm.")
+                    throw RNNError.runtime("the loss became \(out.loss.isNaN ? "NaN" : "infinite") at epoch \(epoch), batch \(index + 1) "
+                        + "(step \(progress.step + 1)); stopped without saving this state. \(keptCheckpointNote()) "
+                        + "Try a lower training.lr or a training.clip_norm.")
                 }
                 trained.model.backward(out.dLogits, cache: cache)
                 let norm = t.clipNorm > 0 ? clipGradientNorm(parameters, maxNorm: Float(t.clipNorm)) : globalGradientNorm(parameters)
                 guard norm.isFinite else {
-                    throw RNNError.runtime("the gradient norm became \(norm) at epoch \(epoch), batch \(index + 1); "
-                        + "stopped without saving this state. The last good checkpoint is kept in \(runDirectory).")
+                    throw RNNError.runtime("the gradient norm became \(norm.isNaN ? "NaN" : "infinite") at epoch \(epoch), batch \(index + 1); "
+                        + "stopped without saving this state. \(keptCheckpointNote())")
                 }
                 if t.clipValue > 0 { clipGradientValue(parameters, limit: Float(t.clipValue)) }
                 optimizer.step(parameters, learningRate: lr)
@@ -285,6 +285,14 @@ public final class Trainer {
             let name = metricIsLoss ? "loss" : t.earlyStopping.metric.rawValue
             log("early stopping: no better dev \(name) for \(progress.epochsWithoutImprovement) epochs")
         }
+    }
+
+    /// Where the last good state is, for the message of a run stopped by NaN.
+    private func keptCheckpointNote() -> String {
+        let last = (runDirectory as NSString).appendingPathComponent(Trainer.lastCheckpoint)
+        return FileManager.default.fileExists(atPath: last)
+            ? "The last good checkpoint, \(last), is kept as it was."
+            : "No checkpoint had been written yet."
     }
 
     private func save(role: String, to name: String) throws {
