@@ -30,5 +30,9 @@ bench-gemm: build
 bench: build
 	bash scripts/bench.sh $(BIN) $(THREADS)
 
+# Full THUCNews runs of the reference configs (needs ../shared/data/thucnews); prints dev accuracy and macro-F1.
+accuracy: build
+	bash scripts/accuracy.sh $(BIN)
+
 clean:
 	rm -rf .build .build-portable runs

@@ -161,7 +161,9 @@ public final class Trainer {
         let parameters = trained.model.parameters
         let padId = data.vocabulary.padId
         let csv = EpochLog(path: (runDirectory as NSString).appendingPathComponent(Trainer.logFile))
-        let progressLine = ProgressLine()
+        // On a terminal a live line (rate-limited by ProgressLine); otherwise a plain line every log_every steps.
+        let progressLine = ProgressLine(minimumInterval: 0)
+        let logEvery = t.logEvery
         var outcome = TrainingOutcome.completed
 
         epochs: while progress.epochsDone < t.epochs && !progress.stoppedEarly {
@@ -199,13 +201,22 @@ public final class Trainer {
                 progress.epochBatches += 1
                 examplesThisSession += batch.size
 
-                let elapsed = Date().timeIntervalSince(started)
-                let rate = Double(examplesThisSession) / max(elapsed, 1e-9)
-                let remaining = Double(batches.count - index - 1) * Double(t.batchSize) / max(rate, 1e-9)
-                progressLine.update(String(format: "epoch %d/%d  batch %d/%d  loss %.4f  %.0f ex/s  ETA %@",
-                                           epoch, t.epochs, index + 1, batches.count,
-                                           progress.epochLossSum / Double(max(progress.epochExamples, 1)), rate,
-                                           Trainer.duration(remaining)))
+                if logEvery > 0 && (progressLine.isTTY || progress.step % logEvery == 0) {
+                    let elapsed = Date().timeIntervalSince(started)
+                    let rate = Double(examplesThisSession) / max(elapsed, 1e-9)
+                    let remaining = Double(batches.count - index - 1) * Double(t.batchSize) / max(rate, 1e-9)
+                    progressLine.update(String(format: "epoch %d/%d  batch %d/%d  loss %.4f  %.0f ex/s  ETA %@",
+                                               epoch, t.epochs, index + 1, batches.count,
+                                               progress.epochLossSum / Double(max(progress.epochExamples, 1)), rate,
+                                               Trainer.duration(remaining)))
+                }
+                if t.evalEvery > 0 && progress.step % t.evalEvery == 0 && index + 1 < batches.count, let dev = data.dev {
+                    let predictions = Evaluation.predict(trained.model, dataset: dev, padId: padId, withLoss: true)
+                    let matrix = Evaluation.confusion(predictions, labels: dev.labels)
+                    progressLine.finish()
+                    log(String(format: "step %d  dev loss %.4f  accuracy %.4f  macro-F1 %.4f",
+                               progress.step, predictions.loss ?? 0, matrix.accuracy, matrix.macroF1))
+                }
                 if let signal = stop.requestedBy {
                     progressLine.finish()
                     try save(role: "last", to: Trainer.lastCheckpoint)
