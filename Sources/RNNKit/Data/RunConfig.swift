@@ -242,28 +242,10 @@ enum NameSuggestion {
     static func nearest(to name: String, among candidates: [String]) -> String? {
         var best: (String, Int)?
         for c in candidates {
-            let d = distance(name.lowercased(), c.lowercased())
+            let d = editDistance(name.lowercased(), c.lowercased())
             if best == nil || d < best!.1 { best = (c, d) }
         }
         guard let (candidate, d) = best else { return nil }
         return d <= max(2, candidate.count / 3) ? candidate : nil
-    }
-
-    /// Levenshtein distance over characters.
-    static func distance(_ a: String, _ b: String) -> Int {
-        let x = Array(a), y = Array(b)
-        if x.isEmpty { return y.count }
-        if y.isEmpty { return x.count }
-        var previous = Array(0...y.count)
-        var current = [Int](repeating: 0, count: y.count + 1)
-        for i in 1...x.count {
-            current[0] = i
-            for j in 1...y.count {
-                let substitution = previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1)
-                current[j] = min(substitution, previous[j] + 1, current[j - 1] + 1)
-            }
-            swap(&previous, &current)
-        }
-        return previous[y.count]
     }
 }

@@ -45,13 +45,13 @@ public final class LinePredictor {
         let names = trained.labels
         func p(_ x: Float) -> String { String(format: "%.6f", x) }
         if format.json {
-            var s = "{\"label\": \(jsonString(names[ranked[0]])), \"prob\": \(p(probabilities[ranked[0]]))"
+            var s = "{\"label\": \(JSONValue.quoted(names[ranked[0]])), \"prob\": \(p(probabilities[ranked[0]]))"
             if format.topK > 1 {
-                s += ", \"top\": [" + top.map { "{\"label\": \(jsonString(names[$0])), \"prob\": \(p(probabilities[$0]))}" }
+                s += ", \"top\": [" + top.map { "{\"label\": \(JSONValue.quoted(names[$0])), \"prob\": \(p(probabilities[$0]))}" }
                     .joined(separator: ", ") + "]"
             }
             if format.allProbabilities {
-                s += ", \"probs\": {" + names.indices.map { "\(jsonString(names[$0])): \(p(probabilities[$0]))" }
+                s += ", \"probs\": {" + names.indices.map { "\(JSONValue.quoted(names[$0])): \(p(probabilities[$0]))" }
                     .joined(separator: ", ") + "}"
             }
             return s + "}"
@@ -61,22 +61,6 @@ public final class LinePredictor {
             fields += names.indices.map { "\(names[$0])=\(p(probabilities[$0]))" }
         }
         return fields.joined(separator: "\t")
-    }
-
-    private func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
     }
 }
 

@@ -50,12 +50,12 @@ public struct ClassificationReport {
         out += "  \"micro\": \(average(c.microPrecision, c.microRecall, c.microF1)),\n"
         out += "  \"per_class\": [\n"
         out += (0..<c.classCount).map { i in
-            "    {\"label\": \(jsonString(labels[i])), \"precision\": \(number(c.precision(i))), "
+            "    {\"label\": \(JSONValue.quoted(labels[i])), \"precision\": \(number(c.precision(i))), "
                 + "\"recall\": \(number(c.recall(i))), \"f1\": \(number(c.f1(i))), \"support\": \(c.support(i))}"
         }.joined(separator: ",\n")
         out += c.classCount > 0 ? "\n  ],\n" : "  ],\n"
         out += "  \"confusion\": {\n"
-        out += "    \"labels\": [\(labels.map(jsonString).joined(separator: ", "))],\n"
+        out += "    \"labels\": [\(labels.map(JSONValue.quoted).joined(separator: ", "))],\n"
         out += "    \"matrix\": [\(c.counts.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }.joined(separator: ", "))]\n"
         out += "  }\n}\n"
         return out
@@ -108,22 +108,4 @@ public struct ClassificationReport {
 
     /// JSON number: shortest round-trip form of the Double (scores are finite by construction).
     private func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "0" }
-
-    func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
 }
