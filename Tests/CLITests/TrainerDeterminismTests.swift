@@ -13,7 +13,7 @@ final class TrainerDeterminismTests: XCTestCase {
         options.threads = threads
         options.overwrite = resume == nil
         let stop = StopRequest()
-        let trainer = try Trainer(options: options, stop: stop, log: { _ in })
+        let trainer = try Trainer(options: options, stop: stop, progressLine: ProgressLine(isTTY: false, output: { _ in }), log: { _ in })
         if stopAfterSetup { stop.request("SIGINT") }
         defer { Parallel.threadCount = 0 }
         return try trainer.run()

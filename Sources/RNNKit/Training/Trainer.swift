@@ -51,15 +51,19 @@ public final class Trainer {
     var dropoutRandom: RandomSource
     let stop: StopRequest
     let log: (String) -> Void
+    /// Live progress: a rewritten line on a terminal, plain lines every log_every steps otherwise.
+    let progressLine: ProgressLine
 
     public static let lastCheckpoint = "last.ckpt"
     public static let bestCheckpoint = "best.ckpt"
     public static let logFile = "log.csv"
 
     /// Sets up a new run or resumes one, validating everything before any training.
-    public init(options: TrainOptions, stop: StopRequest = StopRequest(), log: @escaping (String) -> Void) throws {
+    public init(options: TrainOptions, stop: StopRequest = StopRequest(),
+                progressLine: ProgressLine = ProgressLine(minimumInterval: 0), log: @escaping (String) -> Void) throws {
         self.stop = stop
         self.log = log
+        self.progressLine = progressLine
         if let threads = options.threads {
             guard threads >= 1 else { throw RNNError.usage("--threads must be at least 1, got \(threads)") }
         }
@@ -161,8 +165,6 @@ public final class Trainer {
         let parameters = trained.model.parameters
         let padId = data.vocabulary.padId
         let csv = EpochLog(path: (runDirectory as NSString).appendingPathComponent(Trainer.logFile))
-        // On a terminal a live line (rate-limited by ProgressLine); otherwise a plain line every log_every steps.
-        let progressLine = ProgressLine(minimumInterval: 0)
         let logEvery = t.logEvery
         var outcome = TrainingOutcome.completed
 
@@ -227,7 +229,6 @@ public final class Trainer {
                     break epochs
                 }
             }
-            progressLine.finish()
             try finishEpoch(epoch, learningRate: lastLR, seconds: Date().timeIntervalSince(started), csv: csv)
             if progress.stoppedEarly { outcome = .stoppedEarly(epoch: epoch) }
             if let signal = stop.requestedBy {
@@ -291,7 +292,8 @@ public final class Trainer {
         }
         line += String(format: "  lr %.3g  %.1fs", learningRate, seconds)
         if improved { line += "  (best)" }
-        log(line)
+        // On a terminal the epoch's summary replaces its live line.
+        progressLine.finish(line)
         if progress.stoppedEarly {
             let name = metricIsLoss ? "loss" : t.earlyStopping.metric.rawValue
             log("early stopping: no better dev \(name) for \(progress.epochsWithoutImprovement) epochs")
