@@ -104,13 +104,16 @@ public final class Trainer {
         var initRandom = RandomSource(seed: config.training.seed)
         let spec = ModelSpec(config: config, vocabularySize: data.vocabulary.count, classCount: data.labels.count,
                              padId: Int(data.vocabulary.padId))
-        try spec.validate()
+        do { try spec.validate() } catch var error as RNNError {
+            error.file = error.file ?? config.sourcePath
+            throw error
+        }
         let model = TextClassifier(spec: spec, rng: &initRandom)
         trained = TrainedModel(config: config, tokenizer: data.tokenizer, vocabulary: data.vocabulary,
                                labels: data.labels.names, model: model)
         optimizer = Trainer.makeOptimizer(config.training)
         loss = SoftmaxCrossEntropy(classWeights: try Trainer.classWeights(config.training, labels: data.train.labels,
-                                                                          classCount: data.labels.count),
+                                                                          classCount: data.labels.count, file: config.sourcePath),
                                    labelSmoothing: Float(config.training.labelSmoothing))
         let stepsPerEpoch = (data.train.count + config.training.batchSize - 1) / config.training.batchSize
         schedule = Trainer.makeSchedule(config.training, totalSteps: stepsPerEpoch * config.training.epochs)
@@ -326,6 +329,12 @@ public final class Trainer {
                 try? fm.removeItem(atPath: (dir as NSString).appendingPathComponent(name))
             }
         }
+        // Temp files of a checkpoint write that a kill -9 or power loss cut short (Checkpoint.write(to:)):
+        // the checkpoint they were to replace is intact, so they are only garbage.
+        for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? []
+        where name.hasPrefix(".\(lastCheckpoint).tmp-") || name.hasPrefix(".\(bestCheckpoint).tmp-") {
+            try? fm.removeItem(atPath: (dir as NSString).appendingPathComponent(name))
+        }
     }
 
     static func writeText(_ text: String, to path: String) throws {
@@ -351,7 +360,7 @@ public final class Trainer {
     }
 
     /// Per-class loss weights: given, or "balanced" = N / (K * count of the class).
-    static func classWeights(_ t: TrainingConfig, labels: [Int], classCount: Int) throws -> [Float]? {
+    static func classWeights(_ t: TrainingConfig, labels: [Int], classCount: Int, file: String? = nil) throws -> [Float]? {
         switch t.classWeights {
         case .none: return nil
         case .balanced:
@@ -360,7 +369,7 @@ public final class Trainer {
             return counts.map { $0 == 0 ? 0 : Float(Double(labels.count) / Double(classCount * $0)) }
         case .explicit(let w):
             guard w.count == classCount else {
-                throw RNNError.input("\(w.count) class weights for \(classCount) classes", field: "training.class_weights")
+                throw RNNError.input("\(w.count) class weights for \(classCount) classes", file: file, field: "training.class_weights")
             }
             return w.map { Float($0) }
         }
