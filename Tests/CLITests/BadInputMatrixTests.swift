@@ -32,6 +32,12 @@ final class BadInputMatrixTests: XCTestCase {
         process.waitUntilExit()
         group.wait()
         XCTAssertEqual(process.terminationReason, .exit, "\(tool) died of signal \(process.terminationStatus)")
+        // RNN_MATRIX_LOG=FILE collects every row's command and answer, for docs/RELIABILITY.md.
+        if let log = ProcessInfo.processInfo.environment["RNN_MATRIX_LOG"], let handle = FileHandle(forWritingAtPath: log) {
+            handle.seekToEndOfFile()
+            handle.write(Data("$ \(tool) \(arguments.joined(separator: " "))  -> \(process.terminationStatus)\n".utf8) + err + Data("\n".utf8))
+            try? handle.close()
+        }
         return ToolRun(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
                        stderr: String(decoding: err, as: UTF8.self))
     }
