@@ -507,6 +507,12 @@ final class BadInputMatrixTests: XCTestCase {
                                     name: "other.json")
         assertFails(try Self.run("rnn-train", ["--resume", resume.appendingPathComponent("run").path, other.path]), 2,
                     ["other.json: error:", "model.cell", "model.hidden_size"])
+        // The data the checkpoint's config names is gone: the message says the config came from the checkpoint.
+        let own = try temporaryDirectory(self)
+        XCTAssertEqual(try Self.run("rnn-train", [try Self.config(in: own).path]).status, 0)
+        try FileManager.default.moveItem(at: own.appendingPathComponent("train.tsv"), to: own.appendingPathComponent("moved.tsv"))
+        assertFails(try Self.run("rnn-train", ["--resume", own.appendingPathComponent("run").path]), 2,
+                    ["last.ckpt: error: data.train: file not found", "(in the config stored in this checkpoint)"])
         // A checkpoint written by another tool setup (the same format, another model) is not mistaken for this run's.
         let foreign = Checkpoint(metadata: CheckpointMetadata(values: ["format": "something-else"]),
                                  tensors: [(name: "w", shape: [2], values: [1, 2])])
@@ -524,7 +530,11 @@ final class BadInputMatrixTests: XCTestCase {
         let url = try Self.config(in: dir, model: #"{"kind": "textrnn", "cell": "lstm", "hidden_size": 1000000000, "layers": 1}"#)
         assertFails(try Self.run("rnn-train", [url.path]), 2, ["config.json: error:", "model.hidden_size", "too large"])
         let wide = try Self.config(in: dir, embedding: #"{"dim": 1099511627776}"#, name: "wide.json")
-        assertFails(try Self.run("rnn-train", [wide.path]), 2, ["wide.json: error:", "too large"])
+        assertFails(try Self.run("rnn-train", [wide.path]), 2, ["wide.json: error:", "embedding.dim", "too large"])
+        let deep = try Self.config(in: dir, training: "", name: "deep.json")
+        assertFails(try Self.run("rnn-train", [deep.path, "--set", "model.layers=1000000000"]), 2, ["deep.json: error:", "model.layers", "too large"])
+        let rcnn = try Self.config(in: dir, model: #"{"kind": "textrcnn", "hidden_size": 8, "layers": 1, "rcnn_proj_size": 100000000000}"#, name: "rcnn.json")
+        assertFails(try Self.run("rnn-train", [rcnn.path]), 2, ["rcnn.json: error:", "model.rcnn_proj_size", "too large"])
         // Checkpoints whose header describes a huge model: with a consistent checksum (anyone can
         // compute FNV-1a), only the size checks stand between the header and an allocation.
         let run = try trainedRun()
@@ -550,7 +560,16 @@ final class BadInputMatrixTests: XCTestCase {
         let dir = try temporaryDirectory(self)
         _ = try Self.write("a regular file", to: dir, "blocker")
         let url = try Self.config(in: dir, output: #""blocker/run""#)
-        assertFails(try Self.run("rnn-train", [url.path]), 1, [dir.appendingPathComponent("blocker/run").path, "cannot create the run folder"])
+        assertFails(try Self.run("rnn-train", [url.path]), 1, [dir.appendingPathComponent("blocker/run").path + ": error: cannot create the run folder: Not a directory"])
+        XCTAssertThrowsError(try Trainer.writeText("x", to: dir.appendingPathComponent("blocker/config.json").path)) { error in
+            XCTAssertTrue("\(error)".contains("blocker/config.json: error: cannot write: "), "\(error)")
+            XCTAssertFalse("\(error)".contains("NSCocoaErrorDomain"), "\(error)")
+        }
+        XCTAssertThrowsError(try EpochLog(path: dir.appendingPathComponent("blocker/log.csv").path).append(
+            EpochRecord(epoch: 1, trainLoss: 1, learningRate: 1, gradientNorm: 1, seconds: 1))) { error in
+            XCTAssertTrue("\(error)".contains("blocker/log.csv: error: cannot write the training log: "), "\(error)")
+            XCTAssertFalse("\(error)".contains("NSCocoaErrorDomain"), "\(error)")
+        }
     }
 
     func testInjectedDiskFullKeepsThePreviousCheckpoint() throws {

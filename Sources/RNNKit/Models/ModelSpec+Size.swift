@@ -39,6 +39,20 @@ extension ModelSpec {
         let firstLayer = product(directions, gates, s.hiddenSize, sum(s.embeddingDim, s.hiddenSize))
         let upperLayer = product(directions, gates, s.hiddenSize, sum(product(directions, s.hiddenSize), s.hiddenSize))
         let upperLayers = product(max(s.layers - 1, 0), upperLayer)
-        return sum(embedding, firstLayer, upperLayers)
+        let projection = s.kind == .textrcnn && s.rcnnVariant == .paper
+            ? product(s.rcnnProjectionSize, sum(product(2, s.hiddenSize), s.embeddingDim)) : 0
+        return sum(embedding, firstLayer, upperLayers, projection)
+    }
+
+    /// The config field that makes the model largest, for the message of a too-large model.
+    var largestSizeField: String {
+        let s = effective
+        let terms: [(String, Int)] = [
+            ("embedding.dim", s.vocabularySize.multipliedReportingOverflow(by: s.embeddingDim).overflow ? Int.max : s.vocabularySize * s.embeddingDim),
+            ("model.hidden_size", s.hiddenSize.multipliedReportingOverflow(by: s.hiddenSize).overflow ? Int.max : s.hiddenSize * s.hiddenSize),
+            ("model.layers", s.layers),
+            ("model.rcnn_proj_size", s.kind == .textrcnn && s.rcnnVariant == .paper ? s.rcnnProjectionSize : 0),
+        ]
+        return terms.max { $0.1 < $1.1 }!.0
     }
 }

@@ -103,7 +103,7 @@ public struct ModelSpec: Equatable, Sendable {
         if weights > ModelSpec.maximumWeightCount {
             throw RNNError.input("the model is too large: at least \(weights == Int.max ? "2^63" : String(weights)) weights (vocabulary \(vocabularySize) x "
                                  + "embedding \(embeddingDim), \(layers) layers of hidden_size \(hiddenSize)); the limit is \(ModelSpec.maximumWeightCount)",
-                                 field: "model.hidden_size")
+                                 field: largestSizeField)
         }
     }
 }

@@ -76,7 +76,14 @@ public final class Trainer {
                   checkpoint.metadata.values[TrainedModel.Key.progress] != nil else {
                 throw RNNError.input("this checkpoint has no training state to resume from", file: resumePath)
             }
-            config = try RunConfig.parse(json: stored, path: resumePath, overrides: options.overrides, checkFiles: true)
+            do {
+                config = try RunConfig.parse(json: stored, path: resumePath, overrides: options.overrides, checkFiles: true)
+            } catch var error as RNNError where error.file == resumePath {
+                // A line of the JSON inside a binary file helps nobody: say where the config came from.
+                error.line = nil
+                error.message += " (in the config stored in this checkpoint)"
+                throw error
+            }
             let original = try RunConfig.parse(json: stored, path: resumePath, checkFiles: false)
             if let path = options.configPath {
                 let given = try RunConfig.load(path: path, overrides: options.overrides)
@@ -316,7 +323,7 @@ public final class Trainer {
     static func prepareRunDirectory(_ dir: String, resuming: Bool, overwrite: Bool) throws {
         let fm = FileManager.default
         do { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-            throw RNNError.runtime("cannot create the run folder: \(error.localizedDescription)", file: dir)
+            throw RNNError.runtime("cannot create the run folder: \(FileErrorDescription.describe(error))", file: dir)
         }
         guard fm.isWritableFile(atPath: dir) else { throw RNNError.runtime("the run folder is not writable", file: dir) }
         let last = (dir as NSString).appendingPathComponent(lastCheckpoint)
@@ -339,7 +346,7 @@ public final class Trainer {
 
     static func writeText(_ text: String, to path: String) throws {
         do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-            throw RNNError.runtime("cannot write: \(error.localizedDescription)", file: path)
+            throw RNNError.runtime("cannot write: \(FileErrorDescription.describe(error))", file: path)
         }
     }
 
