@@ -642,6 +642,44 @@ final class BadInputMatrixTests: XCTestCase {
         try interrupt(with: SIGTERM, expecting: 143, name: "SIGTERM")
     }
 
+    func testKillsAtRandomTimesNeverLeaveABrokenLastCheckpoint() throws {
+        // No seam: SIGKILL at pseudo-random moments of runs that write a large-ish checkpoint every
+        // few dozen milliseconds; whenever last.ckpt exists it must load.
+        let dir = try temporaryDirectory(self)
+        let url = try Self.config(in: dir, embedding: #"{"dim": 48}"#,
+                                  model: #"{"kind": "textrnn", "cell": "lstm", "hidden_size": 48, "layers": 1, "bidirectional": false, "dropout": 0}"#,
+                                  training: #", "epochs": 10000"#)
+        let runDir = dir.appendingPathComponent("run")
+        let last = runDir.appendingPathComponent("last.ckpt")
+        var rng = RandomSource(seed: 11)
+        var loaded = 0
+        for round in 0..<4 {
+            let resume = FileManager.default.fileExists(atPath: last.path)
+            let (process, input, _, error) = try Tools.start("rnn-train", resume ? ["--resume", runDir.path] : [url.path, "--overwrite"])
+            try? input.fileHandleForWriting.close()
+            var said = ""
+            let deadline = Date().addingTimeInterval(60)
+            while !said.contains("model:") && Date() < deadline {
+                let chunk = error.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                said += String(decoding: chunk, as: UTF8.self)
+            }
+            if round == 3 {
+                // However slow the machine, the last round kills a run that has written checkpoints.
+                while !FileManager.default.fileExists(atPath: last.path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            }
+            Thread.sleep(forTimeInterval: Double(rng.uniform(0.1, 0.4)))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationReason, .uncaughtSignal, said)
+            if FileManager.default.fileExists(atPath: last.path) {
+                XCTAssertNoThrow(try TrainedModel.load(checkpoint: last.path))
+                loaded += 1
+            }
+        }
+        XCTAssertGreaterThan(loaded, 0, "no checkpoint was ever written: the kills came too early to test anything")
+    }
+
     func testKillDuringACheckpointWriteKeepsThePreviousOne() throws {
         let resume = try copyOfTrainedRun()
         let runDir = resume.appendingPathComponent("run")
