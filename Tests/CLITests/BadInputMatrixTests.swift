@@ -179,12 +179,29 @@ final class BadInputMatrixTests: XCTestCase {
         // A data file named by the config that is missing: the field and the resolved path.
         let url = try Self.config(in: dir, data: #"{"train": "train.tsv", "dev": "missing-dev.tsv"}"#)
         assertFails(try Self.run("rnn-train", [url.path]), 2, ["config.json:1:", "data.dev", "missing-dev.tsv", "not found"])
-        // chmod 000: root reads anyway, so the row needs an ordinary user.
+        // chmod 000: root reads anyway, so as root the tool runs as user nobody through setpriv(1).
         let locked = try Self.config(in: dir, name: "locked.json")
         XCTAssertEqual(chmod(locked.path, 0), 0)
         defer { chmod(locked.path, 0o644) }
-        try XCTSkipIf(geteuid() == 0, "running as root: chmod 000 does not stop root from reading, so the unreadable-config row cannot be observed")
-        assertFails(try Self.run("rnn-train", [locked.path]), 2, [locked.path, "cannot read"])
+        if geteuid() != 0 {
+            assertFails(try Self.run("rnn-train", [locked.path]), 2, [locked.path, "cannot read the config file"])
+            return
+        }
+        let setpriv = "/usr/bin/setpriv"
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: setpriv),
+                          "running as root without setpriv: chmod 000 does not stop root from reading, so the unreadable-config row cannot be observed")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: setpriv)
+        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", Tools.url("rnn-train").path, locked.path]
+        let error = Pipe()
+        process.standardError = error
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let said = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try XCTSkipIf(said.contains("setpriv:") || said.contains("Permission denied") && !said.contains("rnn-train:"),
+                      "user nobody cannot run the built tool here: \(said)")
+        assertFails(ToolRun(status: process.terminationStatus, stdout: "", stderr: said), 2, ["\(locked.path): error: cannot read the config file"])
     }
 
     func testConfigContradictorySettingsNameTheFields() throws {
