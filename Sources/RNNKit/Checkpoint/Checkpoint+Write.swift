@@ -10,6 +10,16 @@ extension Checkpoint {
     /// (simulating a full disk). Only tests set it.
     nonisolated(unsafe) static var failAfterBytes: Int?
 
+    /// Test seams for the executables, read from the environment; only tests set them
+    /// (Tests/CLITests/BadInputMatrixTests.swift, docs/RELIABILITY.md):
+    /// - `RNN_TEST_CHECKPOINT_FAIL_AFTER_BYTES=N`: like `failAfterBytes` (a full disk after N bytes);
+    /// - `RNN_TEST_CHECKPOINT_PAUSE=NAME`: when writing a checkpoint named NAME (e.g. `last.ckpt`),
+    ///   after its temp file is written and synced and before the rename, say
+    ///   `rnn-test: paused writing NAME` on stderr and sleep 60 s, so a test can `kill -9` the
+    ///   process in the middle of a checkpoint write.
+    static let environmentFailAfterBytes: Int? = ProcessInfo.processInfo.environment["RNN_TEST_CHECKPOINT_FAIL_AFTER_BYTES"].flatMap { Int($0) }
+    static let environmentPause: String? = ProcessInfo.processInfo.environment["RNN_TEST_CHECKPOINT_PAUSE"]
+
     /// Writes the checkpoint atomically: to `.name.tmp-PID` in the same folder,
     /// fsync, rename over `path`, fsync the folder. On any failure the temp file is
     /// removed, an existing file at `path` is untouched, and an `RNNError.runtime`
@@ -36,7 +46,7 @@ extension Checkpoint {
         do {
             defer { close(fd) }
             var written = 0
-            let limit = Self.failAfterBytes
+            let limit = Self.failAfterBytes ?? Self.environmentFailAfterBytes
             try bytes.withUnsafeBytes { buffer in
                 while written < buffer.count {
                     var chunk = Swift.min(buffer.count - written, 1 << 20)
@@ -53,6 +63,10 @@ extension Checkpoint {
                 }
             }
             guard fsync(fd) == 0 else { throw failure("fsync failed", errno) }
+        }
+        if let name = Self.environmentPause, name == url.lastPathComponent {
+            FileHandle.standardError.write(Data("rnn-test: paused writing \(name)\n".utf8))
+            sleep(60)
         }
         guard rename(tempPath, path) == 0 else { throw failure("cannot rename \(tempPath)", errno) }
         ok = true

@@ -54,6 +54,12 @@ public struct TrainedModel {
         do { try spec.validate() } catch let error as RNNError {
             throw RNNError.input("the model stored in this checkpoint is invalid: \(error.message)", file: path, field: error.field)
         }
+        // The header's model must be paid for by the file's data before it is allocated.
+        let stored = checkpoint.tensors.reduce(0) { $0 + $1.values.count }
+        guard stored >= spec.weightCountLowerBound else {
+            throw RNNError.input("checkpoint does not fit the model its header describes: \(stored) floats of data, "
+                                 + "the model needs at least \(spec.weightCountLowerBound)", file: path)
+        }
         var rng = RandomSource(seed: 0)
         let model = TextClassifier(spec: spec, rng: &rng)
         do { try checkpoint.load(into: model.parameters) } catch let error as RNNError {

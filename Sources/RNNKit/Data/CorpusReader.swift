@@ -24,18 +24,24 @@ public struct LabelSet: Equatable {
     public private(set) var names: [String]
     /// True when the names come from a classes file: then no new names are added.
     public let isFixed: Bool
+    /// True when the names come from a classes file: then a label written as an integer
+    /// is a class index. Without a classes file, "1" is a label name like any other.
+    public let acceptsIndices: Bool
     private var indexByName: [String: Int]
 
     public init() {
         names = []
         isFixed = false
+        acceptsIndices = false
         indexByName = [:]
     }
 
     /// A label set from known names (e.g. a checkpoint's); duplicates are an error.
-    public init(names: [String], isFixed: Bool = true) throws {
+    /// `acceptsIndices` (default: `isFixed`) says whether the names came from a classes file.
+    public init(names: [String], isFixed: Bool = true, acceptsIndices: Bool? = nil) throws {
         self.names = []
         self.isFixed = isFixed
+        self.acceptsIndices = acceptsIndices ?? isFixed
         self.indexByName = [:]
         for name in names {
             guard indexByName[name] == nil else { throw RNNError.input("duplicate label name \"\(name)\"") }
@@ -224,7 +230,7 @@ public enum CorpusReader {
     /// The class id, or nil when the example is to be skipped (unknown label, policy "skip").
     static func resolve(_ raw: RawLabel, labels: inout LabelSet, allowNewLabels: Bool, config: DataConfig,
                         path: String, line: Int) throws -> Int? {
-        if labels.isFixed {
+        if labels.acceptsIndices {
             var index: Int?
             var shown = ""
             switch raw {
@@ -249,7 +255,7 @@ public enum CorpusReader {
         case .name(let s): name = s
         }
         if let i = labels.index(of: name) { return i }
-        if allowNewLabels { return labels.add(name) }
+        if allowNewLabels && !labels.isFixed { return labels.add(name) }
         if config.unknownLabels == .skip { return nil }
         throw RNNError.input("label \"\(name)\" does not appear in the training data (set data.unknown_labels to \"skip\" to skip such lines)",
                              file: path, line: line)

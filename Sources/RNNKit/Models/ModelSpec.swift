@@ -99,5 +99,11 @@ public struct ModelSpec: Equatable, Sendable {
         if kind == .textrcnn && rcnnVariant == .paper && rcnnProjectionSize < 1 {
             throw fail("rcnn_projection_size", "must be at least 1 for the paper TextRCNN, got \(rcnnProjectionSize)")
         }
+        let weights = weightCountLowerBound
+        if weights > ModelSpec.maximumWeightCount {
+            throw RNNError.input("the model is too large: at least \(weights == Int.max ? "2^63" : String(weights)) weights (vocabulary \(vocabularySize) x "
+                                 + "embedding \(embeddingDim), \(layers) layers of hidden_size \(hiddenSize)); the limit is \(ModelSpec.maximumWeightCount)",
+                                 field: largestSizeField)
+        }
     }
 }

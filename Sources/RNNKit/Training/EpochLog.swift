@@ -45,7 +45,7 @@ public struct EpochLog {
 
     private func write(_ text: String) throws {
         do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-            throw RNNError.runtime("cannot write the training log: \(error.localizedDescription)", file: path)
+            throw RNNError.runtime("cannot write the training log: \(FileErrorDescription.describe(error))", file: path)
         }
     }
 }

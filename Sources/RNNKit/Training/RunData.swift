@@ -16,10 +16,12 @@ public struct RunData {
     /// label order is the checkpoint's.
     public static func load(config: RunConfig, vocabulary saved: Vocabulary? = nil, labelNames: [String]? = nil,
                             log: (String) -> Void) throws -> RunData {
-        var labels = try labelNames.map { try LabelSet(names: $0, isFixed: false) }
+        // A resumed run keeps the checkpoint's classes: a label they lack is an error, not a new class.
+        let hasClassesFile = config.data.classes != nil
+        var labels = try labelNames.map { try LabelSet(names: $0, isFixed: true, acceptsIndices: hasClassesFile) }
             ?? CorpusReader.initialLabels(for: config.data)
         let trainExamples = try CorpusReader.read(path: config.data.train, config: config.data, labels: &labels,
-                                                  allowNewLabels: !labels.isFixed, log: log)
+                                                  allowNewLabels: labelNames == nil && !labels.isFixed, log: log)
         if trainExamples.isEmpty {
             throw RNNError.input("no examples: the training file has no usable lines", file: config.data.train)
         }
@@ -32,7 +34,7 @@ public struct RunData {
         let train = EncodedDataset(examples: trainExamples, tokenizer: tokenizer, vocabulary: vocabulary)
         var dev: EncodedDataset?
         if let devPath = config.data.dev {
-            var fixed = try LabelSet(names: labels.names, isFixed: true)
+            var fixed = try LabelSet(names: labels.names, isFixed: true, acceptsIndices: hasClassesFile)
             let devExamples = try CorpusReader.read(path: devPath, config: config.data, labels: &fixed,
                                                     allowNewLabels: false, log: log)
             if devExamples.isEmpty { throw RNNError.input("no examples: the dev file has no usable lines", file: devPath) }

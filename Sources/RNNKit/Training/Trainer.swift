@@ -80,7 +80,14 @@ public final class Trainer {
                   checkpoint.metadata.values[TrainedModel.Key.progress] != nil else {
                 throw RNNError.input("this checkpoint has no training state to resume from", file: resumePath)
             }
-            config = try RunConfig.parse(json: stored, path: resumePath, overrides: options.overrides, checkFiles: true)
+            do {
+                config = try RunConfig.parse(json: stored, path: resumePath, overrides: options.overrides, checkFiles: true)
+            } catch var error as RNNError where error.file == resumePath {
+                // A line of the JSON inside a binary file helps nobody: say where the config came from.
+                error.line = nil
+                error.message += " (in the config stored in this checkpoint)"
+                throw error
+            }
             let original = try RunConfig.parse(json: stored, path: resumePath, checkFiles: false)
             if let path = options.configPath {
                 let given = try RunConfig.load(path: path, overrides: options.overrides)
@@ -108,13 +115,16 @@ public final class Trainer {
         var initRandom = RandomSource(seed: config.training.seed)
         let spec = ModelSpec(config: config, vocabularySize: data.vocabulary.count, classCount: data.labels.count,
                              padId: Int(data.vocabulary.padId))
-        try spec.validate()
+        do { try spec.validate() } catch var error as RNNError {
+            error.file = error.file ?? config.sourcePath
+            throw error
+        }
         let model = TextClassifier(spec: spec, rng: &initRandom)
         trained = TrainedModel(config: config, tokenizer: data.tokenizer, vocabulary: data.vocabulary,
                                labels: data.labels.names, model: model)
         optimizer = Trainer.makeOptimizer(config.training)
         loss = SoftmaxCrossEntropy(classWeights: try Trainer.classWeights(config.training, labels: data.train.labels,
-                                                                          classCount: data.labels.count),
+                                                                          classCount: data.labels.count, file: config.sourcePath),
                                    labelSmoothing: Float(config.training.labelSmoothing))
         let stepsPerEpoch = (data.train.count + config.training.batchSize - 1) / config.training.batchSize
         schedule = Trainer.makeSchedule(config.training, totalSteps: stepsPerEpoch * config.training.epochs)
@@ -326,7 +336,7 @@ public final class Trainer {
     static func prepareRunDirectory(_ dir: String, resuming: Bool, overwrite: Bool) throws {
         let fm = FileManager.default
         do { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-            throw RNNError.runtime("cannot create the run folder: \(error.localizedDescription)", file: dir)
+            throw RNNError.runtime("cannot create the run folder: \(FileErrorDescription.describe(error))", file: dir)
         }
         guard fm.isWritableFile(atPath: dir) else { throw RNNError.runtime("the run folder is not writable", file: dir) }
         let last = (dir as NSString).appendingPathComponent(lastCheckpoint)
@@ -339,11 +349,17 @@ public final class Trainer {
                 try? fm.removeItem(atPath: (dir as NSString).appendingPathComponent(name))
             }
         }
+        // Temp files of a checkpoint write that a kill -9 or power loss cut short (Checkpoint.write(to:)):
+        // the checkpoint they were to replace is intact, so they are only garbage.
+        for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? []
+        where name.hasPrefix(".\(lastCheckpoint).tmp-") || name.hasPrefix(".\(bestCheckpoint).tmp-") {
+            try? fm.removeItem(atPath: (dir as NSString).appendingPathComponent(name))
+        }
     }
 
     static func writeText(_ text: String, to path: String) throws {
         do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-            throw RNNError.runtime("cannot write: \(error.localizedDescription)", file: path)
+            throw RNNError.runtime("cannot write: \(FileErrorDescription.describe(error))", file: path)
         }
     }
 
@@ -364,7 +380,7 @@ public final class Trainer {
     }
 
     /// Per-class loss weights: given, or "balanced" = N / (K * count of the class).
-    static func classWeights(_ t: TrainingConfig, labels: [Int], classCount: Int) throws -> [Float]? {
+    static func classWeights(_ t: TrainingConfig, labels: [Int], classCount: Int, file: String? = nil) throws -> [Float]? {
         switch t.classWeights {
         case .none: return nil
         case .balanced:
@@ -373,7 +389,7 @@ public final class Trainer {
             return counts.map { $0 == 0 ? 0 : Float(Double(labels.count) / Double(classCount * $0)) }
         case .explicit(let w):
             guard w.count == classCount else {
-                throw RNNError.input("\(w.count) class weights for \(classCount) classes", field: "training.class_weights")
+                throw RNNError.input("\(w.count) class weights for \(classCount) classes", file: file, field: "training.class_weights")
             }
             return w.map { Float($0) }
         }

@@ -36,7 +36,8 @@ public enum EvalCommand {
         }
         if let classes = args.value("classes") { dataConfig.classes = classes }
         dataConfig.unknownLabels = args.flag("skip-unknown-labels") ? .skip : .error
-        var labels = try LabelSet(names: trained.labels, isFixed: true)
+        // Integer labels are class indices only when the model's classes came from a classes file.
+        var labels = try LabelSet(names: trained.labels, isFixed: true, acceptsIndices: dataConfig.classes != nil)
         let examples = try CorpusReader.read(path: dataPath, config: dataConfig, labels: &labels, allowNewLabels: false,
                                              log: { Terminal.writeError($0 + "\n") })
         guard !examples.isEmpty else { throw RNNError.input("no examples to score", file: dataPath) }
