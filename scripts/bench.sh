@@ -2,12 +2,15 @@
 # `make bench`: our training/inference throughput, latency and peak memory against
 # PyTorch eager on CPU, measured in one run on this machine with the same thread count.
 # Usage: scripts/bench.sh BIN_DIR [THREADS]
+# Environment: BENCH_BATCHES (timed batches, default 30), BENCH_DATA (train.tsv), BENCH_VENV.
 set -uo pipefail
 bin=${1:-.build/release}
 threads=${2:-2}
 root=$(cd "$(dirname "$0")/.." && pwd)
-data="$root/../shared/data/thucnews/train.tsv"
-venv="$root/.build/bench-venv"
+data=${BENCH_DATA:-"$root/../shared/data/thucnews/train.tsv"}
+# BENCH_VENV: an existing virtualenv that already has torch (saves the ~4 GB download);
+# otherwise torch is installed once into .build/bench-venv.
+venv=${BENCH_VENV:-"$root/.build/bench-venv"}
 batches=${BENCH_BATCHES:-30}
 
 if [ ! -f "$data" ]; then
@@ -24,7 +27,7 @@ if "$venv/bin/python" -c 'import torch' >/dev/null 2>&1; then
 else
   echo "bench: installing torch into $venv (once) ..." >&2
   # CPU wheels when their index is reachable, else the default wheel from PyPI.
-  if "$venv/bin/pip" install -q --index-url https://download.pytorch.org/whl/cpu torch >/dev/null 2>&1 \
+  if "$venv/bin/pip" install -q --timeout 20 --retries 1 --index-url https://download.pytorch.org/whl/cpu torch >/dev/null 2>&1 \
      || "$venv/bin/pip" install -q torch >/dev/null 2>&1; then
     torch_ok=1
   else
@@ -32,10 +35,10 @@ else
   fi
 fi
 
-ours() { "$bin/rnn-bench" model --data "$data" --threads "$threads" --batches "$batches" "$@"; }
+ours() { "$bin/rnn-bench" model --data "$data" --threads "$threads" --batches "$batches" --config "$root/configs/thucnews_$model.json" "$@"; }
 theirs() {
   [ $torch_ok = 1 ] || { echo '{}'; return; }
-  OMP_NUM_THREADS=$threads "$venv/bin/python" "$root/scripts/torch_reference.py" --data "$data" --threads "$threads" --batches "$batches" "$@"
+  OMP_NUM_THREADS=$threads "$venv/bin/python" -W ignore "$root/scripts/torch_reference.py" --data "$data" --threads "$threads" --batches "$batches" "$@"
 }
 field() { python3 -c "import json,sys; d=json.loads(sys.argv[1] or '{}'); v=d.get(sys.argv[2]); print('' if v is None else v)" "$1" "$2"; }
 
