@@ -16,7 +16,9 @@ enum ModelBenchmark {
           --what WHAT     train (examples/s over N batches after warm-up: forward, loss, backward,
                           clip, Adam), infer (examples/s at batch 128, no dropout, no caches),
                           latency (ms per sentence at batch 1, mean and median), memory (peak RSS
-                          of loading the data and training N batches)
+                          of loading the data and training N batches). infer and latency measure
+                          the plain path (*_plain) and then, as rnn-predict runs, with the first
+                          layer's input projection looked up per token (the headline figure)
           --threads N     Parallel.threadCount (default 2)
           --batches N     timed batches (default 30; latency runs 20x as many sentences)
           --warmup N      untimed batches first (default 5)
@@ -88,6 +90,15 @@ enum ModelBenchmark {
 
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 
+    /// User + system CPU seconds of the process so far (the machine may be shared: wall-clock
+    /// rates then understate, CPU time does not).
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+    }
+
     static func peakRSSMegabytes() -> Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -137,9 +148,9 @@ enum ModelBenchmark {
             let optimizer: Optimizer = Adam(beta1: Float(t.beta1), beta2: Float(t.beta2), eps: Float(t.eps),
                                             weightDecay: Float(t.weightDecay), decoupled: t.optimizer == .adamw)
             let loss = SoftmaxCrossEntropy()
-            var started = 0.0, examples = 0, steps = 0
+            var started = 0.0, cpuStarted = 0.0, examples = 0, steps = 0
             for (n, batch) in batches.enumerated() {
-                if n == o.warmup { started = now() }
+                if n == o.warmup { started = now(); cpuStarted = cpuSeconds() }
                 parameters.zeroGrads()
                 let (logits, cache) = model.forward(batch, training: true, rng: &dropoutRandom)
                 let out = loss.forward(logits: logits, labels: batch.labels)
@@ -150,38 +161,59 @@ enum ModelBenchmark {
             }
             let seconds = now() - started
             result["examples_per_s"] = Double(examples) / seconds
+            result["examples_per_cpu_s"] = Double(examples) / (cpuSeconds() - cpuStarted)
             result["mean_steps"] = Double(steps) / Double(o.batches)
             result["peak_rss_mb"] = peakRSSMegabytes()
         case "infer":
+            // Plain path first (as rnn-eval runs), then with the first layer's input projection
+            // looked up per token (as rnn-predict runs, `prepareForInference`): the headline figure.
             let batcher = Batcher(lengths: data.train.lengths, batchSize: 128, lengthBuckets: t.lengthBuckets, seed: t.seed)
             let order = batcher.batches(epoch: 0).filter { $0.count == 128 }
             let batches = (0..<(o.warmup + o.batches)).map { makeBatch(order[$0 % order.count]) }
-            var started = 0.0, examples = 0
-            var sink: Float = 0
-            for (n, batch) in batches.enumerated() {
-                if n == o.warmup { started = now() }
-                let logits = model.inference(batch)
-                sink += logits[0]
-                if n >= o.warmup { examples += batch.size }
+            func measure() -> (rate: Double, checksum: Float) {
+                var started = 0.0, examples = 0
+                var sink: Float = 0
+                for (n, batch) in batches.enumerated() {
+                    if n == o.warmup { started = now() }
+                    let logits = model.inference(batch)
+                    sink += logits[0]
+                    if n >= o.warmup { examples += batch.size }
+                }
+                return (Double(examples) / (now() - started), sink)
             }
-            result["examples_per_s"] = Double(examples) / (now() - started)
-            result["checksum"] = Double(sink)
+            let plain = measure()
+            let tableStart = now()
+            model.prepareForInference()
+            result["table_build_ms"] = 1000 * (now() - tableStart)
+            let table = measure()
+            result["examples_per_s_plain"] = plain.rate
+            result["examples_per_s"] = table.rate
+            result["same_logits"] = plain.checksum.bitPattern == table.checksum.bitPattern
         default: // latency
             let reps = o.batches * 20
             let singles = (0..<(o.warmup + reps)).map { makeBatch([($0 * 7919) % data.train.count]) }
-            var times = [Double]()
-            var sink: Float = 0
-            for (n, batch) in singles.enumerated() {
-                let start = now()
-                let logits = model.inference(batch)
-                sink += logits[0]
-                if n >= o.warmup { times.append(now() - start) }
+            func measure() -> (mean: Double, median: Double, checksum: Float) {
+                var times = [Double]()
+                var sink: Float = 0
+                for (n, batch) in singles.enumerated() {
+                    let start = now()
+                    let logits = model.inference(batch)
+                    sink += logits[0]
+                    if n >= o.warmup { times.append(now() - start) }
+                }
+                times.sort()
+                return (1000 * times.reduce(0, +) / Double(times.count), 1000 * times[times.count / 2], sink)
             }
-            times.sort()
-            result["latency_ms"] = 1000 * times.reduce(0, +) / Double(times.count)
-            result["median_ms"] = 1000 * times[times.count / 2]
-            result["checksum"] = Double(sink)
+            let plain = measure()
+            model.prepareForInference()
+            let table = measure()
+            result["latency_ms_plain"] = plain.mean
+            result["median_ms_plain"] = plain.median
+            result["latency_ms"] = table.mean
+            result["median_ms"] = table.median
+            result["same_logits"] = plain.checksum.bitPattern == table.checksum.bitPattern
         }
+        result["cpu_s"] = cpuSeconds()
         return result
     }
 }
