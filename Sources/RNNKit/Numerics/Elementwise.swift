@@ -51,17 +51,18 @@ public enum Elementwise {
     @inlinable
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
         typealias V = SIMD8<Float>
-        // Clamp, round and convert with compares, selects and bit casts: the generic
-        // `clamped`, `rounded` and `SIMD8<Int32>(_:)` run lane by lane through the standard
-        // library's generic conversion code (a quarter of a training step in profiles).
-        let lo = V(repeating: -104), hi = V(repeating: 89)
-        var xc = x.replacing(with: lo, where: x .< lo)
-        xc = xc.replacing(with: hi, where: xc .> hi)
-        // Adding 1.5 * 2^23 rounds |v| < 2^22 to an integer (ties to even, the default
-        // rounding) and leaves that integer in the low mantissa bits.
-        let magic = V(repeating: 12_582_912)
+        // Clamp with compares and blends (the generic `clamped` and `rounded` are not
+        // specialised into vector code); NaN lanes compute on 0 and are restored at the end.
+        let low = V(repeating: -104), high = V(repeating: 89)
+        var xc = x.replacing(with: low, where: x .< low)
+        xc = xc.replacing(with: high, where: xc .> high)
+        xc = xc.replacing(with: 0, where: x .!= x)
+        // n = round-to-nearest(x log2 e) by adding 1.5 * 2^23: the sum's low mantissa bits
+        // then hold n as an integer, read by subtracting the magic number's bit pattern.
+        let magic = V(repeating: 12582912)
         let shifted = xc * V(repeating: 1.44269504088896341) + magic
         let n = shifted - magic
+        let ni = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
         var r = fma(n, V(repeating: -0.693359375), xc)
         r = fma(n, V(repeating: 2.12194440e-4), r)
         var p = V(repeating: 1.9875691500e-4)
@@ -72,7 +73,6 @@ public enum Elementwise {
         p = fma(p, r, V(repeating: 5.0000001201e-1))
         p = fma(p, r * r, r) + V(repeating: 1)
         // 2^n = 2^n1 * 2^n2 with n1 = n/2 (toward -inf), both exponents in range.
-        let ni = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- SIMD8(repeating: 0x4B40_0000)
         let n1 = ni &>> 1
         let n2 = ni &- n1
         let s1 = unsafeBitCast((n1 &+ 127) &<< 23, to: V.self)
@@ -230,8 +230,13 @@ public enum Elementwise {
             let xr = x + r * cols, yr = y + r * cols
             var vmax = V(repeating: -.infinity)
             var j = 0
-            while j + 8 <= cols { vmax = pointwiseMax(vmax, load(xr + j)); j += 8 }
-            var m = vmax.max()
+            while j + 8 <= cols {
+                let v = load(xr + j)
+                vmax = vmax.replacing(with: v, where: v .> vmax)
+                j += 8
+            }
+            var m = Swift.max(Swift.max(Swift.max(vmax[0], vmax[1]), Swift.max(vmax[2], vmax[3])),
+                              Swift.max(Swift.max(vmax[4], vmax[5]), Swift.max(vmax[6], vmax[7])))
             while j < cols { m = Swift.max(m, xr[j]); j += 1 }
             let vm = V(repeating: m)
             var vsum = V()

@@ -6,9 +6,9 @@ import Foundation
 /// ranges (whole micropanels) and run these loops independently; k is never split,
 /// and the block sizes are constants, so results do not depend on the thread count.
 extension MatmulCore {
-    static let kcBlock = 256   // packed B micropanel kc x 16 (16 KiB) stays in L1
-    static let mcBlock = 120   // packed A block mc x kc (120 KiB) stays in L2; multiple of 6
-    static let ncBlock = 2048  // packed B block kc x nc (2 MiB) stays in L3; multiple of 16
+    static let kcBlock = 320   // B micropanel kc x 16 (20 KiB) + A micropanel (7.5 KiB) stay in L1
+    static let mcBlock = 144   // packed A block mc x kc (180 KiB) stays in L2; multiple of 6
+    static let ncBlock = 2048  // packed B block kc x nc (2.5 MiB) stays in L3; multiple of 16
 
     /// Below this many multiply-adds per task, another thread is not worth its start-up.
     static let minMACsPerTask = 1 << 20
