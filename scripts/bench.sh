@@ -67,3 +67,24 @@ for row in sys.argv[1:]:
     print(f"{model:9} {unit[what]:24} {fmt(a):>15} {fmt(b):>14} {fmt(c):>10} {ratio(a):>7} {ratio(b):>9}")
 print("ratio = ours / pytorch (higher is better for examples/s, lower for ms and MB)")
 PY
+
+# rnn-predict as users run it (issue 7): the TextRNN reference model over the dev file.
+# The weights do not change the speed, so a one-epoch model trained on the dev file serves
+# (BENCH_CKPT: use an existing checkpoint instead).
+dev="$(dirname "$data")/dev.tsv"
+ckpt=${BENCH_CKPT:-"$root/.build/bench-run/best.ckpt"}
+if [ -f "$dev" ]; then
+  if [ ! -f "$ckpt" ]; then
+    echo "bench: training a one-epoch TextRNN on $dev for the rnn-predict figures ..." >&2
+    "$bin/rnn-train" "$root/configs/thucnews_textrnn.json" --set "data.train=\"$dev\"" --set data.dev=null \
+      --set "data.classes=\"$(dirname "$data")/classes.txt\"" --set training.epochs=1 \
+      --set "output.dir=\"$root/.build/bench-run\"" --threads "$threads" --overwrite >/dev/null 2>&1
+  fi
+  if [ -f "$ckpt" ]; then
+    python3 "$root/scripts/bench_predict.py" "$bin/rnn-predict" "$ckpt" "$dev" "$threads" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(f"rnn-predict (textrnn, {d[\"lines\"]} dev lines through a pipe): {d[\"lines_per_s\"]:.0f} lines/s; "
+      f"one line into a running process: {d[\"latency_ms\"]:.2f} ms mean, {d[\"median_ms\"]:.2f} ms median")'
+  fi
+fi
