@@ -2,7 +2,8 @@
 # `make bench`: our training/inference throughput, latency and peak memory against
 # PyTorch eager on CPU, measured in one run on this machine with the same thread count.
 # Usage: scripts/bench.sh BIN_DIR [THREADS]
-# Environment: BENCH_BATCHES (timed batches, default 30), BENCH_DATA (train.tsv), BENCH_VENV.
+# Environment: BENCH_BATCHES (timed batches, default 30), BENCH_DATA (train.tsv), BENCH_VENV,
+# BENCH_TORCH=0 (ours only), BENCH_CKPT (checkpoint for the rnn-predict figures).
 set -uo pipefail
 bin=${1:-.build/release}
 threads=${2:-2}
@@ -21,8 +22,10 @@ fi
 echo "== machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; threads: $threads; $(date -u +%F)"
 
 torch_ok=0
-if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv" >/dev/null 2>&1; fi
-if "$venv/bin/python" -c 'import torch' >/dev/null 2>&1; then
+if [ "${BENCH_TORCH:-1}" = 0 ]; then
+  echo "bench: BENCH_TORCH=0: our figures only." >&2
+elif { [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >/dev/null 2>&1; } \
+     && "$venv/bin/python" -c 'import torch' >/dev/null 2>&1; then
   torch_ok=1
 else
   echo "bench: installing torch into $venv (once) ..." >&2
@@ -81,10 +84,12 @@ if [ -f "$dev" ]; then
       --set "output.dir=\"$root/.build/bench-run\"" --threads "$threads" --overwrite >/dev/null 2>&1
   fi
   if [ -f "$ckpt" ]; then
-    python3 "$root/scripts/bench_predict.py" "$bin/rnn-predict" "$ckpt" "$dev" "$threads" | python3 -c '
+    pj=$(python3 "$root/scripts/bench_predict.py" "$bin/rnn-predict" "$ckpt" "$dev" "$threads")
+    python3 - "$pj" <<'PY'
 import json, sys
-d = json.load(sys.stdin)
-print(f"rnn-predict (textrnn, {d[\"lines\"]} dev lines through a pipe): {d[\"lines_per_s\"]:.0f} lines/s; "
-      f"one line into a running process: {d[\"latency_ms\"]:.2f} ms mean, {d[\"median_ms\"]:.2f} ms median")'
+d = json.loads(sys.argv[1])
+print("rnn-predict (textrnn, %d dev lines through a pipe): %.0f lines/s; one line into a running process: "
+      "%.2f ms mean, %.2f ms median" % (d["lines"], d["lines_per_s"], d["latency_ms"], d["median_ms"]))
+PY
   fi
 fi
