@@ -2,12 +2,16 @@
 # `make bench`: our training/inference throughput, latency and peak memory against
 # PyTorch eager on CPU, measured in one run on this machine with the same thread count.
 # Usage: scripts/bench.sh BIN_DIR [THREADS]
+# Environment: BENCH_BATCHES (timed batches, default 30), BENCH_DATA (train.tsv), BENCH_VENV,
+# BENCH_TORCH=0 (ours only), BENCH_CKPT (checkpoint for the rnn-predict figures).
 set -uo pipefail
 bin=${1:-.build/release}
 threads=${2:-2}
 root=$(cd "$(dirname "$0")/.." && pwd)
-data="$root/../shared/data/thucnews/train.tsv"
-venv="$root/.build/bench-venv"
+data=${BENCH_DATA:-"$root/../shared/data/thucnews/train.tsv"}
+# BENCH_VENV: an existing virtualenv that already has torch (saves the ~4 GB download);
+# otherwise torch is installed once into .build/bench-venv.
+venv=${BENCH_VENV:-"$root/.build/bench-venv"}
 batches=${BENCH_BATCHES:-30}
 
 if [ ! -f "$data" ]; then
@@ -18,13 +22,15 @@ fi
 echo "== machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; threads: $threads; $(date -u +%F)"
 
 torch_ok=0
-if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv" >/dev/null 2>&1; fi
-if "$venv/bin/python" -c 'import torch' >/dev/null 2>&1; then
+if [ "${BENCH_TORCH:-1}" = 0 ]; then
+  echo "bench: BENCH_TORCH=0: our figures only." >&2
+elif { [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >/dev/null 2>&1; } \
+     && "$venv/bin/python" -c 'import torch' >/dev/null 2>&1; then
   torch_ok=1
 else
   echo "bench: installing torch into $venv (once) ..." >&2
   # CPU wheels when their index is reachable, else the default wheel from PyPI.
-  if "$venv/bin/pip" install -q --index-url https://download.pytorch.org/whl/cpu torch >/dev/null 2>&1 \
+  if "$venv/bin/pip" install -q --timeout 20 --retries 1 --index-url https://download.pytorch.org/whl/cpu torch >/dev/null 2>&1 \
      || "$venv/bin/pip" install -q torch >/dev/null 2>&1; then
     torch_ok=1
   else
@@ -32,10 +38,10 @@ else
   fi
 fi
 
-ours() { "$bin/rnn-bench" model --data "$data" --threads "$threads" --batches "$batches" "$@"; }
+ours() { "$bin/rnn-bench" model --data "$data" --threads "$threads" --batches "$batches" --config "$root/configs/thucnews_$model.json" "$@"; }
 theirs() {
   [ $torch_ok = 1 ] || { echo '{}'; return; }
-  OMP_NUM_THREADS=$threads "$venv/bin/python" "$root/scripts/torch_reference.py" --data "$data" --threads "$threads" --batches "$batches" "$@"
+  OMP_NUM_THREADS=$threads "$venv/bin/python" -W ignore "$root/scripts/torch_reference.py" --data "$data" --threads "$threads" --batches "$batches" "$@"
 }
 field() { python3 -c "import json,sys; d=json.loads(sys.argv[1] or '{}'); v=d.get(sys.argv[2]); print('' if v is None else v)" "$1" "$2"; }
 
@@ -64,3 +70,26 @@ for row in sys.argv[1:]:
     print(f"{model:9} {unit[what]:24} {fmt(a):>15} {fmt(b):>14} {fmt(c):>10} {ratio(a):>7} {ratio(b):>9}")
 print("ratio = ours / pytorch (higher is better for examples/s, lower for ms and MB)")
 PY
+
+# rnn-predict as users run it (issue 7): the TextRNN reference model over the dev file.
+# The weights do not change the speed, so a one-epoch model trained on the dev file serves
+# (BENCH_CKPT: use an existing checkpoint instead).
+dev="$(dirname "$data")/dev.tsv"
+ckpt=${BENCH_CKPT:-"$root/.build/bench-run/best.ckpt"}
+if [ -f "$dev" ]; then
+  if [ ! -f "$ckpt" ]; then
+    echo "bench: training a one-epoch TextRNN on $dev for the rnn-predict figures ..." >&2
+    "$bin/rnn-train" "$root/configs/thucnews_textrnn.json" --set "data.train=\"$dev\"" --set data.dev=null \
+      --set "data.classes=\"$(dirname "$data")/classes.txt\"" --set training.epochs=1 \
+      --set "output.dir=\"$root/.build/bench-run\"" --threads "$threads" --overwrite >/dev/null 2>&1
+  fi
+  if [ -f "$ckpt" ]; then
+    pj=$(python3 "$root/scripts/bench_predict.py" "$bin/rnn-predict" "$ckpt" "$dev" "$threads")
+    python3 - "$pj" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+print("rnn-predict (textrnn, %d dev lines through a pipe): %.0f lines/s; one line into a running process: "
+      "%.2f ms mean, %.2f ms median" % (d["lines"], d["lines_per_s"], d["latency_ms"], d["median_ms"]))
+PY
+  fi
+fi

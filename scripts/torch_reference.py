@@ -5,6 +5,10 @@ Prints one JSON object per measurement on stdout. Run by scripts/bench.sh inside
 virtualenv it creates; never by the tests.
 
   torch_reference.py --data TRAIN.tsv --model textrnn|textrcnn --threads 2 --what train|infer|latency|memory
+
+Mirrors configs/thucnews_textrnn.json and configs/thucnews_textrcnn.json (the TextRCNN is the
+"paper" variant, our default). Every sequence is padded to 32 steps and the LSTM runs over all
+of them, as the reference repository does. Latency is the mean over many single sentences.
 """
 import argparse, json, os, resource, sys, time
 
@@ -62,19 +66,27 @@ class TextRNN(nn.Module):
 
 
 class TextRCNN(nn.Module):
-    """Reference form: embedding 300 -> 1-layer BiLSTM 256 -> relu(cat(e, out)) -> max over time -> fc."""
+    """Paper form (Lai et al. 2015), our default `rcnn_variant: paper` with rcnn_proj_size 0 = hidden:
+    embedding 300 -> 1-layer BiLSTM 256; x[t] = [fwd out at t-1 | e[t] | bwd out at t+1] (zeros at
+    the ends) -> tanh(proj 812 -> 256) -> max over time -> dropout (0.0 in the config) -> fc."""
 
-    def __init__(self, vocab, classes=10):
+    def __init__(self, vocab, classes=10, hidden=256, proj=256, dropout=0.0):
         super().__init__()
+        self.hidden = hidden
         self.embedding = nn.Embedding(vocab, 300, padding_idx=0)
-        self.lstm = nn.LSTM(300, 256, 1, bidirectional=True, batch_first=True)
-        self.fc = nn.Linear(300 + 512, classes)
+        self.lstm = nn.LSTM(300, hidden, 1, bidirectional=True, batch_first=True)
+        self.proj = nn.Linear(2 * hidden + 300, proj)
+        self.dropout = nn.Dropout(dropout)
+        self.fc = nn.Linear(proj, classes)
 
     def forward(self, ids, lengths):
         e = self.embedding(ids)
         out, _ = self.lstm(e)
-        h = F.relu(torch.cat([e, out], 2))
-        return self.fc(h.max(1).values)
+        h = self.hidden
+        left = F.pad(out[:, :-1, :h], (0, 0, 1, 0))   # forward output at t-1, zero at t = 0
+        right = F.pad(out[:, 1:, h:], (0, 0, 0, 1))   # backward output at t+1, zero at the end
+        z = torch.tanh(self.proj(torch.cat([left, e, right], 2)))
+        return self.fc(self.dropout(z.max(1).values))
 
 
 def batches(n, size, step):
@@ -93,7 +105,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
-    ids, lengths, labels, vocab = load(args.data, 20000)
+    ids, lengths, labels, vocab = load(args.data, 10**9)
     model = TextRNN(vocab) if args.model == "textrnn" else TextRCNN(vocab)
     n = ids.size(0)
     result = {"impl": "pytorch", "torch": torch.__version__, "model": args.model, "what": args.what, "threads": args.threads}

@@ -9,6 +9,7 @@ let benchUsage = """
 
     SUBCOMMANDS:
       gemm      GFLOPS of matmul on square and model shapes (see 'rnn-bench gemm --help')
+      model     training/inference speed and memory of the reference models (see 'rnn-bench model --help')
     """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -20,6 +21,8 @@ let rest = Array(arguments.dropFirst())
 switch subcommand {
 case "gemm":
     exit(GemmBenchmark.main(rest))
+case "model":
+    exit(ModelBenchmark.main(rest))
 case "-h", "--help", "help":
     print(benchUsage)
     exit(0)

@@ -26,6 +26,8 @@ public final class LinePredictor {
         var f = format
         f.topK = min(format.topK, trained.labels.count)
         self.format = f
+        // The model only predicts from here on: look the first layer's input projection up.
+        trained.model.prepareForInference()
     }
 
     /// Class probabilities per text (`[texts.count][classes]`), in input order.

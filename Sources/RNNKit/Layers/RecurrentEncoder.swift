@@ -192,8 +192,11 @@ public final class RecurrentEncoder: ParameterOwner {
 
     /// Runs both directions of layer `l`. With `keep == false` every per-step cache block
     /// aliases one `[B, ...]` block (nothing is kept for backward).
+    /// `gather`, when given for layer 0, writes direction d's input projection `[T*B, G*H]`
+    /// (W_ih x + b_ih) instead of computing it from `input`.
     private func runLayer(_ l: Int, input: Tensor, mask: SequenceMask, output: Tensor,
-                          finalHidden: Tensor, finalCell: Tensor?, keep: Bool) -> [DirectionCache] {
+                          finalHidden: Tensor, finalCell: Tensor?, keep: Bool,
+                          gather: ((Int, UnsafeMutablePointer<Float>) -> Void)? = nil) -> [DirectionCache] {
         let steps = mask.steps, rows = mask.batchSize, h = hiddenSize
         let inSize = l == 0 ? inputSize : outputSize
         let gh = cell.gateCount * h, cw = cell.cacheWidth * h
@@ -219,11 +222,11 @@ public final class RecurrentEncoder: ParameterOwner {
                 let cache = caches[d]
                 let xp = projections[d].data, hh = scratch[d].data, yp = jordanScratch[d].data
                 // Input projection for all steps: X [T*B, in] x W_ih^T, b_ih folded in.
-                let bih = w.inputBias.value.data
-                for r in 0..<(steps * rows) { (xp + r * gh).update(from: bih, count: gh) }
-                matmul(.none, .transpose, m: steps * rows, n: gh, k: inSize, alpha: 1,
-                       a: input.data, lda: inSize, b: w.inputWeight.value.data, ldb: inSize,
-                       beta: 1, c: xp, ldc: gh)
+                if let gather, l == 0 {
+                    gather(d, xp)
+                } else {
+                    self.project(input.data, rows: steps * rows, layer: l, direction: d, into: xp)
+                }
                 let state = finalHidden.data + (l * self.directions + d) * rows * h
                 let cellState = finalCell.map { $0.data + (l * self.directions + d) * rows * h }
                 let whh = w.recurrentWeight.value.data
@@ -266,6 +269,66 @@ public final class RecurrentEncoder: ParameterOwner {
             }
         }
         return caches
+    }
+
+    /// C `[rows, G*H]` = X `[rows, in]` x W_ih^T + b_ih for one layer and direction. Each row
+    /// of C depends only on the same row of X (matmul computes rows independently).
+    private func project(_ x: UnsafePointer<Float>, rows: Int, layer l: Int, direction d: Int,
+                         into c: UnsafeMutablePointer<Float>) {
+        let w = weights[l][d]
+        let inSize = l == 0 ? inputSize : outputSize
+        let gh = cell.gateCount * hiddenSize
+        let bih = w.inputBias.value.data
+        for r in 0..<rows { (c + r * gh).update(from: bih, count: gh) }
+        matmul(.none, .transpose, m: rows, n: gh, k: inSize, alpha: 1, a: x, lda: inSize,
+               b: w.inputWeight.value.data, ldb: inSize, beta: 1, c: c, ldc: gh)
+    }
+
+    /// Layer 0's input projection of every row of `vectors` `[V, inputSize]` (an embedding
+    /// table), one `[V, G*H]` tensor per direction: what `inference(ids:...)` looks up instead
+    /// of a matmul per batch. A snapshot: build it again after the weights change.
+    public func inputProjectionTables(_ vectors: Tensor) -> [Tensor] {
+        precondition(vectors.shape.count == 2 && vectors.shape[1] == inputSize,
+                     "\(name): projection table input \(vectors.shape), expected [V, \(inputSize)]")
+        let v = vectors.shape[0], gh = cell.gateCount * hiddenSize
+        return (0..<directions).map { d in
+            let table = Tensor([v, gh])
+            project(vectors.data, rows: v, layer: 0, direction: d, into: table.data)
+            return table
+        }
+    }
+
+    /// Inference from token ids `[T * B]` (time-major) with layer 0's input projection taken
+    /// from `tables` (`inputProjectionTables(embedding)`): bitwise the same output as
+    /// `inference(embedding lookup, mask:)`, without the layer-0 matmul. Ids must be rows of
+    /// the tables; at padded positions any valid id will do (those rows are never read).
+    public func inference(ids: [Int32], mask: SequenceMask, inputProjectionTables tables: [Tensor])
+        -> (output: Tensor, finalHidden: Tensor, finalCell: Tensor?) {
+        let t = mask.steps, b = mask.batchSize, gh = cell.gateCount * hiddenSize
+        precondition(ids.count == t * b, "\(name): \(ids.count) ids for [\(t), \(b)]")
+        precondition(tables.count == directions && tables.allSatisfy { $0.shape.count == 2 && $0.shape[1] == gh },
+                     "\(name): projection tables do not match the encoder")
+        let vocabulary = tables[0].shape[0]
+        for id in ids { precondition(id >= 0 && Int(id) < vocabulary, "token id \(id) outside the vocabulary") }
+        let finalHidden = Tensor([layers * directions, b, hiddenSize])
+        let finalCell = cell == .lstm ? Tensor([layers * directions, b, hiddenSize]) : nil
+        let placeholder = Tensor([t, b, 0])
+        var output = placeholder
+        ids.withUnsafeBufferPointer { idBuffer in
+            let idp = UnsafeSendable(idBuffer.baseAddress)
+            let gather = { (d: Int, xp: UnsafeMutablePointer<Float>) in
+                guard let ids = idp.value else { return }
+                let table = UnsafePointer(tables[d].data)
+                for r in 0..<(t * b) { (xp + r * gh).update(from: table + Int(ids[r]) * gh, count: gh) }
+            }
+            for l in 0..<layers {
+                let next = Tensor([t, b, outputSize])
+                _ = runLayer(l, input: output, mask: mask, output: next, finalHidden: finalHidden,
+                             finalCell: finalCell, keep: false, gather: l == 0 ? gather : nil)
+                output = next
+            }
+        }
+        return (output, finalHidden, finalCell)
     }
 
     // MARK: - Backward

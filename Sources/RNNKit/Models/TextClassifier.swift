@@ -117,12 +117,44 @@ public final class TextClassifier: ParameterOwner {
     }
 
     /// Logits for evaluation and prediction: no dropout, and the encoder keeps no per-step caches.
+    /// After `prepareForInference()`, the first layer's input projection is a table lookup
+    /// (same logits bitwise).
     public func inference(_ batch: Batch) -> Tensor {
-        let embedded = embedding.inference(batch)
-        let encoded = encoder.inference(embedded, mask: batch.mask).output
+        let encoded: Tensor, embedded: Tensor
+        if let tables = inputProjectionTables {
+            // The head reads the embeddings only in TextRCNN.
+            embedded = spec.kind == .textrcnn ? embedding.inference(batch) : Tensor([batch.steps, batch.size, 0])
+            encoded = encoder.inference(ids: batch.ids, mask: batch.mask, inputProjectionTables: tables).output
+        } else {
+            embedded = embedding.inference(batch)
+            encoded = encoder.inference(embedded, mask: batch.mask).output
+        }
         let features = headForward(embedded: embedded, encoded: encoded, mask: batch.mask).features
         return classifier.inference(features)
     }
+
+    /// Per direction, `embedding x W_ih^T + b_ih` of the first encoder layer for every
+    /// vocabulary entry (`[V, G*H]`); nil until `prepareForInference()`.
+    public private(set) var inputProjectionTables: [Tensor]?
+
+    /// Tables above this many floats are not built (memory would outweigh the gain).
+    public static let maximumInputProjectionTableFloats = 64 << 20
+
+    /// For a model that is only used for inference from now on (a checkpoint loaded to
+    /// predict): precomputes the first layer's input projection of every token, so
+    /// `inference` looks it up instead of running that matmul. It is a snapshot of the
+    /// current weights: call `discardInferenceTables()` before training or changing them.
+    /// Returns false (and builds nothing) when the tables would exceed
+    /// `maximumInputProjectionTableFloats`.
+    @discardableResult
+    public func prepareForInference() -> Bool {
+        let floats = spec.vocabularySize * encoder.directions * spec.cell.gateCount * spec.hiddenSize
+        guard floats <= Self.maximumInputProjectionTableFloats else { return false }
+        inputProjectionTables = encoder.inputProjectionTables(embedding.weight.value)
+        return true
+    }
+
+    public func discardInferenceTables() { inputProjectionTables = nil }
 
     // MARK: - Head
 
