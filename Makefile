@@ -13,7 +13,7 @@ SCRATCH :=
 BIN     := .build/release
 endif
 
-.PHONY: build test train bench bench-gemm accuracy sanitize fuzz clean
+.PHONY: build test train bench bench-gemm accuracy sanitize fuzz load clean
 
 build:
 	$(SWIFT) build -c release $(SCRATCH)
@@ -29,6 +29,11 @@ bench-gemm: build
 
 bench: build
 	bash scripts/bench.sh $(BIN) $(THREADS)
+
+# Not part of `make test` (too slow for CI); see docs/RELIABILITY.md.
+# libFuzzer targets, FUZZ_SECONDS (default 60) each; crashes land in .build/fuzz/crashes/.
+fuzz:
+	bash scripts/fuzz.sh
 
 clean:
 	rm -rf .build .build-portable runs
