@@ -13,7 +13,7 @@ SCRATCH :=
 BIN     := .build/release
 endif
 
-.PHONY: build test train bench bench-gemm accuracy sanitize fuzz clean
+.PHONY: build test train bench bench-gemm accuracy sanitize fuzz load clean
 
 build:
 	$(SWIFT) build -c release $(SCRATCH)
@@ -33,6 +33,20 @@ bench: build
 # Full THUCNews runs of the reference configs (needs ../shared/data/thucnews); prints dev accuracy and macro-F1.
 accuracy: build
 	bash scripts/accuracy.sh $(BIN)
+
+# Not part of `make test` (too slow for CI); see docs/RELIABILITY.md.
+# The test suite under ThreadSanitizer, then AddressSanitizer (release builds, own build folders).
+sanitize:
+	$(SWIFT) test -c release --sanitize=thread --scratch-path .build-tsan
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test -c release --sanitize=address --scratch-path .build-asan
+
+# libFuzzer targets, FUZZ_SECONDS (default 60) each; crashes land in .build/fuzz/crashes/.
+fuzz:
+	bash scripts/fuzz.sh
+
+# rnn-predict and rnn-train on 100k and 1M generated lines (LOAD_LINES): counts and peak memory.
+load: build
+	bash scripts/load.sh $(BIN)
 
 clean:
 	rm -rf .build .build-portable runs

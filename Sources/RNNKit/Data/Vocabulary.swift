@@ -52,6 +52,12 @@ public struct Vocabulary: Equatable {
             total += sequence.count
             for token in sequence { counts[token, default: 0] += 1 }
         }
+        return build(counts: counts, totalOccurrences: total, minFreq: minFreq, maxSize: maxSize)
+    }
+
+    /// The vocabulary of already counted tokens (`totalOccurrences`: all occurrences, `<pad>`/`<unk>` included).
+    static func build(counts: [String: Int], totalOccurrences total: Int, minFreq: Int, maxSize: Int) -> Vocabulary {
+        var counts = counts
         counts[padToken] = nil
         counts[unkToken] = nil
         let kept = counts.filter { $0.value >= minFreq }.sorted { a, b in

@@ -20,26 +20,39 @@ public struct RunData {
         let hasClassesFile = config.data.classes != nil
         var labels = try labelNames.map { try LabelSet(names: $0, isFixed: true, acceptsIndices: hasClassesFile) }
             ?? CorpusReader.initialLabels(for: config.data)
-        let trainExamples = try CorpusReader.read(path: config.data.train, config: config.data, labels: &labels,
-                                                  allowNewLabels: labelNames == nil && !labels.isFixed, log: log)
-        if trainExamples.isEmpty {
+        // Texts are encoded as they are read and never kept (see CorpusEncoder).
+        let tokenizer = Tokenizer(config: config.tokenizer)
+        let train: EncodedDataset
+        let vocabulary: Vocabulary
+        if let saved {
+            vocabulary = saved
+            train = try CorpusEncoder.encode(path: config.data.train, config: config.data, labels: &labels,
+                                             allowNewLabels: labelNames == nil && !labels.isFixed, tokenizer: tokenizer, vocabulary: saved, log: log)
+        } else {
+            (train, vocabulary) = try CorpusEncoder.encodeBuildingVocabulary(
+                path: config.data.train, config: config.data, labels: &labels, allowNewLabels: labelNames == nil && !labels.isFixed,
+                tokenizer: tokenizer, vocab: config.vocab, log: log)
+        }
+        if train.count == 0 {
             throw RNNError.input("no examples: the training file has no usable lines", file: config.data.train)
         }
         if labels.count < 2 {
             throw RNNError.input("the training data has only one class (\(labels.names.first ?? "?")): a classifier needs at least two",
                                  file: config.data.train)
         }
-        let tokenizer = Tokenizer(config: config.tokenizer)
-        let vocabulary = saved ?? Vocabulary.build(examples: trainExamples, tokenizer: tokenizer, config: config.vocab)
-        let train = EncodedDataset(examples: trainExamples, tokenizer: tokenizer, vocabulary: vocabulary)
         var dev: EncodedDataset?
         if let devPath = config.data.dev {
             var fixed = try LabelSet(names: labels.names, isFixed: true, acceptsIndices: hasClassesFile)
-            let devExamples = try CorpusReader.read(path: devPath, config: config.data, labels: &fixed,
-                                                    allowNewLabels: false, log: log)
-            if devExamples.isEmpty { throw RNNError.input("no examples: the dev file has no usable lines", file: devPath) }
-            dev = EncodedDataset(examples: devExamples, tokenizer: tokenizer, vocabulary: vocabulary)
+            let devSet = try CorpusEncoder.encode(path: devPath, config: config.data, labels: &fixed, allowNewLabels: false,
+                                                  tokenizer: tokenizer, vocabulary: vocabulary, log: log)
+            if devSet.count == 0 { throw RNNError.input("no examples: the dev file has no usable lines", file: devPath) }
+            dev = devSet
         }
+        let held = [train] + (dev.map { [$0] } ?? [])
+        let tokenIds = held.reduce(0) { $0 + $1.sequences.reduce(0) { $0 + $1.count } }
+        let bytes = held.reduce(0) { $0 + CorpusEncoder.approximateBytes($1) }
+        log("data in memory: \(held.reduce(0) { $0 + $1.count }) examples as \(tokenIds) token ids, about "
+            + String(format: "%.1f MiB", Double(bytes) / 1_048_576) + " (texts are not kept)")
         log("vocabulary: \(vocabulary.count) tokens (min_freq \(config.vocab.minFreq), max_size \(config.vocab.maxSize)), \(labels.count) classes")
         return RunData(labels: labels, tokenizer: tokenizer, vocabulary: vocabulary, train: train, dev: dev)
     }

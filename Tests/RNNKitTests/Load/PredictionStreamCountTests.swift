@@ -1,0 +1,70 @@
+import Foundation
+import XCTest
+@testable import RNNKit
+
+/// The small version of `make load`: every input line gets exactly one output
+/// line, in order, whatever the line holds (empty, CRLF, invalid UTF-8, very
+/// long, no final newline), with batches cut by size and by input arrival.
+final class PredictionStreamCountTests: TemporaryFolderTestCase {
+    private func tinyPredictor() throws -> LinePredictor {
+        let config = try RunConfig.parse(json: """
+            {"data": {"train": "\(folder)/train.tsv"}, "tokenizer": {"kind": "char", "max_length": 8},
+             "embedding": {"dim": 4}, "model": {"kind": "textrnn", "cell": "gru", "hidden_size": 4},
+             "output": {"dir": "\(folder)/run"}}
+            """, path: folder + "/config.json")
+        let vocabulary = try Vocabulary(tokens: ["<pad>", "<unk>", "a", "b", "c", "中", " "])
+        let labels = ["zero", "one", "two"]
+        let spec = ModelSpec(config: config, vocabularySize: vocabulary.count, classCount: labels.count,
+                             padId: Int(vocabulary.padId))
+        try spec.validate()
+        var rng = RandomSource(seed: 7)
+        let trained = TrainedModel(config: config, tokenizer: Tokenizer(config: config.tokenizer), vocabulary: vocabulary,
+                                   labels: labels, model: TextClassifier(spec: spec, rng: &rng))
+        return try LinePredictor(trained: trained, format: PredictionFormat())
+    }
+
+    func testEveryLineIsAnsweredOnceInOrder() throws {
+        let lineCount = 20_000
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(lineCount * 12)
+        var rng = RandomSource(seed: 11)
+        for i in 0..<lineCount {
+            switch i % 1000 {
+            case 3: break                                                        // empty line
+            case 4: bytes += [0xFF, 0x61, 0xC3]                                  // invalid UTF-8
+            case 5: bytes += Array(repeating: UInt8(ascii: "b"), count: 100_000) // a long line
+            case 6: bytes += Array("ab\r".utf8)                                  // CRLF
+            default:
+                for _ in 0..<(1 + rng.nextIndex(below: 12)) { bytes += Array(["a", "b", "c", "中", " ", "x"][rng.nextIndex(below: 6)].utf8) }
+            }
+            if i < lineCount - 1 { bytes.append(0x0A) }                          // the last line has no newline
+        }
+        let path = try write("input.txt", bytes: bytes)
+        let predictor = try tinyPredictor()
+        for batchSize in [300] {
+            let fd = open(path, O_RDONLY)
+            XCTAssertGreaterThanOrEqual(fd, 0)
+            defer { close(fd) }
+            var output: [UInt8] = []
+            var writes = 0
+            var warnings: [String] = []
+            let answered = try PredictionStream.run(predictor: predictor, input: fd, batchSize: batchSize,
+                                                    write: { output += Array($0.utf8); writes += 1; return true },
+                                                    warn: { warnings.append($0) })
+            XCTAssertEqual(answered, lineCount)
+            let lines = output.split(separator: 0x0A, omittingEmptySubsequences: false)
+            XCTAssertEqual(lines.count, lineCount + 1, "one newline-terminated answer per input line")
+            XCTAssertEqual(lines.last?.isEmpty, true)
+            let labels: Set<String> = ["zero", "one", "two"]
+            for line in lines.dropLast() {
+                let fields = String(decoding: line, as: UTF8.self).split(separator: "\t")
+                XCTAssertEqual(fields.count, 2)
+                XCTAssertTrue(labels.contains(String(fields[0])))
+                guard let p = Float(fields[1]) else { XCTFail("probability \(fields[1])"); break }
+                XCTAssertTrue(p > 0 && p <= 1)
+            }
+            XCTAssertGreaterThanOrEqual(writes, lineCount / batchSize, "batches are cut at batchSize")
+            XCTAssertEqual(warnings.count, 1)
+        }
+    }
+}
