@@ -454,10 +454,10 @@ public final class RecurrentEncoder: ParameterOwner {
 extension RecurrentEncoder {
     /// Multiply-adds of one direction's pass below which the two directions run one after the
     /// other: dispatching costs more than it saves on small batches. 2^22 (about 0.1 ms of
-    /// work) keeps a single sentence (batch 1, ~20 steps of the reference models) on one thread,
-    /// where handing half of it to a worker cost more than it saved, above all on a busy
-    /// machine (batch-1 latency 12 ms with dispatch vs a few ms without, under load); batches
-    /// of 128 stay concurrent. Either way each direction writes only its own buffers, so
+    /// work) keeps a single sentence (batch 1, ~20 steps of the reference models) on one thread:
+    /// handing half of it to a worker costs a thread wake-up per layer, which on a busy machine
+    /// can take longer than the work itself (see docs/BENCHMARKS.md); batches of 128 stay
+    /// concurrent. Either way each direction writes only its own buffers, so
     /// results are the same bitwise. Tests set it to 0.
     nonisolated(unsafe) static var concurrentDirectionsMinimumWork = 1 << 22
 
