@@ -229,7 +229,8 @@ public final class RecurrentEncoder: ParameterOwner {
                 }
                 let state = finalHidden.data + (l * self.directions + d) * rows * h
                 let cellState = finalCell.map { $0.data + (l * self.directions + d) * rows * h }
-                let whh = w.recurrentWeight.value.data
+                // W_hh packed once for all steps of this batch (bitwise the same products).
+                let packedWhh = PackedMatmulB(.transpose, k: h, n: gh, b: w.recurrentWeight.value.data, ldb: h)
                 for s in 0..<steps {
                     let t = d == 0 ? s : steps - 1 - s
                     let ct = keep ? t : 0
@@ -239,8 +240,7 @@ public final class RecurrentEncoder: ParameterOwner {
                             (pc.data + ct * rows * h).update(from: c, count: rows * h)
                         }
                     }
-                    matmul(.none, .transpose, m: rows, n: gh, k: h, alpha: 1, a: state, lda: h,
-                           b: whh, ldb: h, beta: 0, c: hh, ldc: gh)
+                    matmul(.none, m: rows, alpha: 1, a: state, lda: h, packedB: packedWhh, beta: 0, c: hh, ldc: gh)
                     let step = RecurrentForwardStep(
                         rows: rows, hidden: h, lengths: lengthsPointer, step: t,
                         inputProjection: xp + t * rows * gh, recurrentProjection: hh,
@@ -378,7 +378,7 @@ public final class RecurrentEncoder: ParameterOwner {
                     let c = dirCaches[d]
                     let dg = gateGrads[d].data, dr = recurrentGrads[d].data
                     let carry = carries[d].data, dyPre = outputPreGrads[d].data, dhy = hiddenGrads[d].data
-                    let whh = w.recurrentWeight.value.data
+                    let packedWhh = PackedMatmulB(.none, k: gh, n: h, b: w.recurrentWeight.value.data, ldb: h)
                     for s in stride(from: steps - 1, through: 0, by: -1) {
                         let t = d == 0 ? s : steps - 1 - s
                         let step = RecurrentBackwardStep(
@@ -404,8 +404,8 @@ public final class RecurrentEncoder: ParameterOwner {
                             JordanCell.backwardHidden(step, hiddenGradient: dhy)
                         }
                         // d state_{t-1} += dRecurrent_t [B, G*H] x W_hh [G*H, H]
-                        matmul(.none, .none, m: rows, n: h, k: gh, alpha: 1, a: dr + t * rows * gh, lda: gh,
-                               b: whh, ldb: h, beta: 1, c: carry, ldc: h)
+                        matmul(.none, m: rows, alpha: 1, a: dr + t * rows * gh, lda: gh, packedB: packedWhh,
+                               beta: 1, c: carry, ldc: h)
                     }
                     // Weight gradients over all steps at once (padded rows of dGates are zero).
                     if !w.inputWeight.frozen {
@@ -453,9 +453,13 @@ public final class RecurrentEncoder: ParameterOwner {
 
 extension RecurrentEncoder {
     /// Multiply-adds of one direction's pass below which the two directions run one after the
-    /// other: dispatching costs more than it saves on tiny batches. Either way each direction
-    /// writes only its own buffers, so results are the same bitwise. Tests set it to 0.
-    nonisolated(unsafe) static var concurrentDirectionsMinimumWork = 1 << 16
+    /// other: dispatching costs more than it saves on small batches. 2^22 (about 0.1 ms of
+    /// work) keeps a single sentence (batch 1, ~20 steps of the reference models) on one thread:
+    /// handing half of it to a worker costs a thread wake-up per layer, which on a busy machine
+    /// can take longer than the work itself (see docs/BENCHMARKS.md); batches of 128 stay
+    /// concurrent. Either way each direction writes only its own buffers, so
+    /// results are the same bitwise. Tests set it to 0.
+    nonisolated(unsafe) static var concurrentDirectionsMinimumWork = 1 << 22
 
     func runsDirectionsConcurrently(steps: Int, rows: Int, inputSize: Int) -> Bool {
         let work = steps * rows * cell.gateCount * hiddenSize * (inputSize + hiddenSize)

@@ -13,7 +13,8 @@ extension MatmulCore {
     /// Below this many multiply-adds per task, another thread is not worth its start-up.
     static let minMACsPerTask = 1 << 20
 
-    static func blocked(_ o: MatmulOperands) {
+    /// `packedB`: B already packed (`PackedMatmulB`); its panels are read instead of packing.
+    static func blocked(_ o: MatmulOperands, packedB: PackedMatmulB? = nil) {
         let mPanels = (o.m + mr - 1) / mr
         let nPanels = (o.n + nr - 1) / nr
         let macs = o.m * o.n * o.k
@@ -23,7 +24,7 @@ extension MatmulCore {
         let splitRows = o.m >= o.n ? mPanels >= 2 : nPanels < 2
         tasks = Swift.min(tasks, splitRows ? mPanels : nPanels)
         if tasks <= 1 {
-            run(o, rows: 0..<o.m, cols: 0..<o.n)
+            run(o, rows: 0..<o.m, cols: 0..<o.n, packedB: packedB)
             return
         }
         let panels = splitRows ? mPanels : nPanels
@@ -33,15 +34,15 @@ extension MatmulCore {
             let last = Swift.min(panels, first + perTask)
             guard first < last else { return }
             if splitRows {
-                run(o, rows: (first * mr)..<Swift.min(o.m, last * mr), cols: 0..<o.n)
+                run(o, rows: (first * mr)..<Swift.min(o.m, last * mr), cols: 0..<o.n, packedB: packedB)
             } else {
-                run(o, rows: 0..<o.m, cols: (first * nr)..<Swift.min(o.n, last * nr))
+                run(o, rows: 0..<o.m, cols: (first * nr)..<Swift.min(o.n, last * nr), packedB: packedB)
             }
         }
     }
 
     /// Computes C[rows, cols] with one workspace (taken from the pool, returned after).
-    static func run(_ o: MatmulOperands, rows: Range<Int>, cols: Range<Int>) {
+    static func run(_ o: MatmulOperands, rows: Range<Int>, cols: Range<Int>, packedB: PackedMatmulB? = nil) {
         let workspace = MatmulWorkspace.acquire()
         defer { MatmulWorkspace.release(workspace) }
         let aPack = workspace.aPack, bPack = workspace.bPack, scratch = workspace.scratch
@@ -56,7 +57,13 @@ extension MatmulCore {
             while pc < o.k {
                 let kc = Swift.min(kcEven, o.k - pc)
                 let first = pc == 0
-                packB(o, p0: pc, kc: kc, j0: jc, nc: nc, into: bPack)
+                let bBlock: UnsafePointer<Float>
+                if let packedB {
+                    bBlock = packedB.panels(p0: pc, kc: kc, jc: jc)
+                } else {
+                    packB(o, p0: pc, kc: kc, j0: jc, nc: nc, into: bPack)
+                    bBlock = UnsafePointer(bPack)
+                }
                 var ic = rows.lowerBound
                 while ic < rows.upperBound {
                     let mc = Swift.min(mcBlock, rows.upperBound - ic)
@@ -64,7 +71,7 @@ extension MatmulCore {
                     var jr = 0
                     while jr < nc {
                         let cols = Swift.min(nr, nc - jr)
-                        let bPanel = bPack + jr * kc
+                        let bPanel = bBlock + jr * kc
                         var ir = 0
                         while ir < mc {
                             let rowsHere = Swift.min(mr, mc - ir)
