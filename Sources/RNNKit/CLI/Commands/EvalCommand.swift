@@ -25,6 +25,8 @@ public enum EvalCommand {
             Parallel.threadCount = threads
         }
         let (trained, _) = try TrainedModel.load(checkpoint: args.argument("checkpoint")!)
+        // Scoring only reads the model: the first layer's input projection becomes a table lookup.
+        trained.model.prepareForInference()
         let dataPath = args.argument("data")!
         var dataConfig = trained.config.data
         dataConfig.train = dataPath
