@@ -19,7 +19,7 @@ build:
 	$(SWIFT) build -c release $(SCRATCH)
 
 test:
-	$(SWIFT) test -c release $(SCRATCH)
+	$(SWIFT) test -c release --disable-swift-testing $(SCRATCH)
 
 train: build
 	$(BIN)/rnn-train $(CONFIG)
