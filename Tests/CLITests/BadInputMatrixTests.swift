@@ -11,35 +11,15 @@ final class BadInputMatrixTests: XCTestCase {
 
     /// Runs a tool with extra environment variables (the test seams of Checkpoint+Write.swift).
     static func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:], stdin: String = "") throws -> ToolRun {
-        signal(SIGPIPE, SIG_IGN)
-        let process = Process()
-        process.executableURL = Tools.url(tool)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let input = Pipe(), output = Pipe(), error = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let group = DispatchGroup()
-        var out = Data(), err = Data()
-        group.enter()
-        DispatchQueue.global().async { out = output.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { err = error.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        if !stdin.isEmpty { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        group.wait()
-        XCTAssertEqual(process.terminationReason, .exit, "\(tool) died of signal \(process.terminationStatus)")
+        let run = try Tools.run(tool, arguments, stdin: stdin, environment: environment)
+        XCTAssertEqual(run.reason, .exit, "\(tool) died of signal \(run.status)")
         // RNN_MATRIX_LOG=FILE collects every row's command and answer, for docs/RELIABILITY.md.
         if let log = ProcessInfo.processInfo.environment["RNN_MATRIX_LOG"], let handle = FileHandle(forWritingAtPath: log) {
             handle.seekToEndOfFile()
-            handle.write(Data("$ \(tool) \(arguments.joined(separator: " "))  -> \(process.terminationStatus)\n".utf8) + err + Data("\n".utf8))
+            handle.write(Data("$ \(tool) \(arguments.joined(separator: " "))  -> \(run.status)\n\(run.stderr)\n".utf8))
             try? handle.close()
         }
-        return ToolRun(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-                       stderr: String(decoding: err, as: UTF8.self))
+        return run
     }
 
     /// What a crash or a stack trace would print; none of it may reach users.
@@ -636,13 +616,8 @@ final class BadInputMatrixTests: XCTestCase {
         let url = try Self.config(in: dir, training: #", "epochs": 500"#)
         let (process, input, _, error) = try Tools.start("rnn-train", [url.path])
         try? input.fileHandleForWriting.close()
-        var said = ""
-        let deadline = Date().addingTimeInterval(60)
-        while !said.contains("model:") && Date() < deadline {
-            let chunk = error.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            said += String(decoding: chunk, as: UTF8.self)
-        }
+        // Set-up is over once the "model:" line is out: the signal then lands in training.
+        var said = Tools.read(error, until: "model:")
         Thread.sleep(forTimeInterval: 0.3)
         kill(process.processIdentifier, signal)
         said += String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

@@ -6,6 +6,8 @@ struct ToolRun {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// `.exit` when the tool ended by itself, `.uncaughtSignal` when a signal killed it.
+    var reason: Process.TerminationReason = .exit
 }
 
 enum Tools {
@@ -20,13 +22,15 @@ enum Tools {
     static func url(_ tool: String) -> URL { productsDirectory.appendingPathComponent(tool) }
 
     /// Starts a tool with pipes for all three streams.
-    static func start(_ tool: String, _ arguments: [String], directory: URL? = nil) throws -> (Process, Pipe, Pipe, Pipe) {
+    static func start(_ tool: String, _ arguments: [String], directory: URL? = nil,
+                      environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe, Pipe) {
         // A tool that exits before reading all its input must not kill the test process with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
         let process = Process()
         process.executableURL = url(tool)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let input = Pipe(), output = Pipe(), error = Pipe()
         process.standardInput = input
         process.standardOutput = output
@@ -35,21 +39,34 @@ enum Tools {
         return (process, input, output, error)
     }
 
+    /// Reads a running tool's stream until `marker` appears (or it closes, or 60 s pass); returns what was read.
+    static func read(_ pipe: Pipe, until marker: String) -> String {
+        var said = ""
+        let deadline = Date().addingTimeInterval(60)
+        while !said.contains(marker) && Date() < deadline {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            said += String(decoding: chunk, as: UTF8.self)
+        }
+        return said
+    }
+
     /// Runs a tool to completion with `stdin` as its input.
-    static func run(_ tool: String, _ arguments: [String], stdin: String = "", directory: URL? = nil) throws -> ToolRun {
-        let (process, input, output, error) = try start(tool, arguments, directory: directory)
+    static func run(_ tool: String, _ arguments: [String], stdin: String = "", directory: URL? = nil,
+                    environment: [String: String] = [:]) throws -> ToolRun {
+        let (process, input, output, error) = try start(tool, arguments, directory: directory, environment: environment)
         let group = DispatchGroup()
         var out = Data(), err = Data()
         group.enter()
         DispatchQueue.global().async { out = output.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         group.enter()
         DispatchQueue.global().async { err = error.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        if !stdin.isEmpty { input.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
+        if !stdin.isEmpty { try? input.fileHandleForWriting.write(contentsOf: Data(stdin.utf8)) }
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()
         group.wait()
         return ToolRun(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-                       stderr: String(decoding: err, as: UTF8.self))
+                       stderr: String(decoding: err, as: UTF8.self), reason: process.terminationReason)
     }
 }
 

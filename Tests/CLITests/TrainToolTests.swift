@@ -81,13 +81,8 @@ final class TrainToolTests: XCTestCase {
         let (process, input, _, error) = try Tools.start("rnn-train", [config.path])
         try? input.fileHandleForWriting.close()
         // Wait for set-up to finish (the "model:" line), then interrupt.
-        var said = ""
-        let deadline = Date().addingTimeInterval(60)
-        while !said.contains("model:") && Date() < deadline {
-            let chunk = error.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            said += String(decoding: chunk, as: UTF8.self)
-        }
+        // Set-up is over once the "model:" line is out: the signal then lands in training.
+        var said = Tools.read(error, until: "model:")
         XCTAssertTrue(said.contains("model:"), said)
         Thread.sleep(forTimeInterval: 0.3)
         process.interrupt()
