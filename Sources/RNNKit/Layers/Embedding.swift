@@ -122,4 +122,29 @@ public final class Embedding: ParameterOwner {
             }
         }
     }
+
+    // MARK: - Distinct rows (the classifier's path, see `TokenRows`)
+
+    /// The table rows of the batch's distinct tokens, `[U, dimension]` in `tokens.ids` order.
+    public func forward(_ tokens: TokenRows) -> Tensor {
+        let e = dimension
+        let rows = Tensor([tokens.count, e])
+        let w = UnsafePointer(weight.value.data)
+        for (u, id) in tokens.ids.enumerated() {
+            (rows.data + u * e).update(from: w + Int(id) * e, count: e)
+        }
+        return rows
+    }
+
+    /// grad[ids[u]] += dRows[u] for the distinct tokens (each row written once); the padding
+    /// row is skipped, nothing happens when frozen.
+    public func backward(rowGradient dRows: Tensor, tokens: TokenRows) {
+        guard !frozen else { return }
+        let e = dimension
+        precondition(dRows.count == tokens.count * e, "embedding row gradient shape \(dRows.shape)")
+        let g = weight.grad.data, pad = padIndex ?? -1
+        for (u, id) in tokens.ids.enumerated() where Int(id) != pad {
+            Elementwise.add(dRows.data + u * e, into: g + Int(id) * e, count: e)
+        }
+    }
 }

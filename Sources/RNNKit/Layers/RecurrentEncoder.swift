@@ -117,8 +117,11 @@ public final class RecurrentEncoder: ParameterOwner {
         let steps: Int
         let batchSize: Int
         let lengths: [Int]
-        /// Per layer: the input as the layer read it, `[T*B, in]` (after dropout for layers > 0).
+        /// Per layer: the input as the layer read it, `[T*B, in]` (after dropout for layers > 0);
+        /// with `tokens`, layer 0's is the distinct rows `[U, in]`.
         let inputs: [Tensor]
+        /// Set when layer 0 read distinct rows (`forward(rows:tokens:...)`).
+        let tokens: TokenRows?
         /// Per layer: the inverted-dropout mask `[T*B, D*H]` that formed its input (nil: none).
         let dropoutMasks: [Tensor?]
         /// Per layer and direction.
@@ -132,6 +135,26 @@ public final class RecurrentEncoder: ParameterOwner {
     public func forward(_ x: Tensor, mask: SequenceMask, training: Bool, rng: inout RandomSource)
         -> (output: Tensor, finalHidden: Tensor, finalCell: Tensor?, cache: Cache) {
         let (t, b) = checkInput(x, mask)
+        return forwardLayers(x, tokens: nil, steps: t, batchSize: b, mask: mask, training: training, rng: &rng)
+    }
+
+    /// Forward from distinct input rows: position p of layer 0 reads `rows[tokens.slots[p]]`
+    /// (`rows` is `[U, inputSize]`, e.g. `Embedding.forward(tokens)`). The same output bitwise as
+    /// `forward` on the gathered `[T, B, in]` tensor, with layer 0's input projection computed
+    /// once per distinct row; `backward` then returns the gradient of `rows` (`[U, inputSize]`).
+    public func forward(rows: Tensor, tokens: TokenRows, mask: SequenceMask, training: Bool, rng: inout RandomSource)
+        -> (output: Tensor, finalHidden: Tensor, finalCell: Tensor?, cache: Cache) {
+        precondition(rows.shape.count == 2 && rows.shape[0] == tokens.count && rows.shape[1] == inputSize,
+                     "\(name): rows \(rows.shape), expected [\(tokens.count), \(inputSize)]")
+        precondition(tokens.steps == mask.steps && tokens.batchSize == mask.batchSize,
+                     "\(name): tokens do not match mask [\(mask.steps), \(mask.batchSize)]")
+        return forwardLayers(rows, tokens: tokens, steps: mask.steps, batchSize: mask.batchSize, mask: mask,
+                             training: training, rng: &rng)
+    }
+
+    private func forwardLayers(_ x: Tensor, tokens: TokenRows?, steps t: Int, batchSize b: Int, mask: SequenceMask,
+                               training: Bool, rng: inout RandomSource)
+        -> (output: Tensor, finalHidden: Tensor, finalCell: Tensor?, cache: Cache) {
         let finalHidden = Tensor([layers * directions, b, hiddenSize])
         let finalCell = cell == .lstm ? Tensor([layers * directions, b, hiddenSize]) : nil
         var inputs = [Tensor](), masks = [Tensor?](), caches = [[DirectionCache]]()
@@ -157,12 +180,13 @@ public final class RecurrentEncoder: ParameterOwner {
             }
             output = Tensor([t, b, outputSize])
             let layerCache = runLayer(l, input: input, mask: mask, output: output,
-                                      finalHidden: finalHidden, finalCell: finalCell, keep: true)
+                                      finalHidden: finalHidden, finalCell: finalCell, keep: true,
+                                      gather: l == 0 ? tokens.map { distinctRowsProjection(x, tokens: $0) } : nil)
             inputs.append(input)
             masks.append(dropMask)
             caches.append(layerCache)
         }
-        let cache = Cache(steps: t, batchSize: b, lengths: mask.lengths, inputs: inputs,
+        let cache = Cache(steps: t, batchSize: b, lengths: mask.lengths, inputs: inputs, tokens: tokens,
                           dropoutMasks: masks, directionCaches: caches)
         return (output, finalHidden, finalCell, cache)
     }
@@ -284,6 +308,17 @@ public final class RecurrentEncoder: ParameterOwner {
                b: w.inputWeight.value.data, ldb: inSize, beta: 1, c: c, ldc: gh)
     }
 
+    /// Layer 0's input projection for `runLayer`'s `gather`: projects the distinct rows once
+    /// (`[U, G*H]`) and copies each result to the positions that read it.
+    private func distinctRowsProjection(_ rows: Tensor, tokens: TokenRows) -> (Int, UnsafeMutablePointer<Float>) -> Void {
+        let gh = cell.gateCount * hiddenSize
+        return { d, xp in
+            let projected = Tensor([tokens.count, gh])
+            self.project(rows.data, rows: tokens.count, layer: 0, direction: d, into: projected.data)
+            tokens.gather(projected.data, width: gh, into: xp)
+        }
+    }
+
     /// Layer 0's input projection of every row of `vectors` `[V, inputSize]` (an embedding
     /// table), one `[V, G*H]` tensor per direction: what `inference(ids:...)` looks up instead
     /// of a matmul per batch. A snapshot: build it again after the weights change.
@@ -335,7 +370,8 @@ public final class RecurrentEncoder: ParameterOwner {
 
     /// Accumulates parameter gradients (frozen parameters are skipped). `dOutput` is `[T, B, D*H]`;
     /// `dFinalHidden` / `dFinalCell` are `[layers*D, B, H]` or nil for zero. Returns dx
-    /// `[T, B, inputSize]`, exactly zero at padded steps.
+    /// `[T, B, inputSize]`, exactly zero at padded steps; after `forward(rows:tokens:...)`, the
+    /// gradient of the rows, `[U, inputSize]`.
     public func backward(_ dOutput: Tensor, dFinalHidden: Tensor?, dFinalCell: Tensor?, cache: Cache) -> Tensor {
         let steps = cache.steps, rows = cache.batchSize, h = hiddenSize
         precondition(dOutput.count == steps * rows * outputSize, "\(name): dOutput \(dOutput.shape)")
@@ -350,6 +386,9 @@ public final class RecurrentEncoder: ParameterOwner {
             let inSize = l == 0 ? inputSize : outputSize
             let input = cache.inputs[l]
             let dirCaches = cache.directionCaches[l]
+            // Layer 0 from distinct rows: dGates summed per distinct row `[U, G*H]` per direction.
+            let distinct = l == 0 ? cache.tokens : nil
+            let distinctGrads = (0..<directions).map { _ in Tensor([distinct?.count ?? 0, gh]) }
             var gateGrads = [Tensor](), recurrentGrads = [Tensor](), carries = [Tensor]()
             var cellCarries = [Tensor?](), outputPreGrads = [Tensor](), hiddenGrads = [Tensor]()
             for d in 0..<directions {
@@ -408,7 +447,14 @@ public final class RecurrentEncoder: ParameterOwner {
                                beta: 1, c: carry, ldc: h)
                     }
                     // Weight gradients over all steps at once (padded rows of dGates are zero).
-                    if !w.inputWeight.frozen {
+                    if let distinct {
+                        let dgu = distinctGrads[d].data
+                        distinct.accumulate(dg, width: gh, into: dgu)
+                        if !w.inputWeight.frozen {
+                            matmul(.transpose, .none, m: gh, n: inSize, k: distinct.count, alpha: 1, a: dgu, lda: gh,
+                                   b: input.data, ldb: inSize, beta: 1, c: w.inputWeight.grad.data, ldc: inSize)
+                        }
+                    } else if !w.inputWeight.frozen {
                         matmul(.transpose, .none, m: gh, n: inSize, k: steps * rows, alpha: 1, a: dg, lda: gh,
                                b: input.data, ldb: inSize, beta: 1, c: w.inputWeight.grad.data, ldc: inSize)
                     }
@@ -434,10 +480,13 @@ public final class RecurrentEncoder: ParameterOwner {
                     for d in 0..<directions { work(d) }
                 }
             }
-            // dX = sum over directions (fixed order) of dGates_d [T*B, G*H] x W_ih_d [G*H, in].
-            let dx = Tensor([steps, rows, inSize])
+            // dX = sum over directions (fixed order) of dGates_d [T*B, G*H] x W_ih_d [G*H, in]
+            // (from distinct rows: of the summed dGates [U, G*H], giving [U, in]).
+            let dxRows = distinct?.count ?? steps * rows
+            let dx = distinct == nil ? Tensor([steps, rows, inSize]) : Tensor([dxRows, inSize])
             for d in 0..<directions {
-                matmul(.none, .none, m: steps * rows, n: inSize, k: gh, alpha: 1, a: gateGrads[d].data, lda: gh,
+                matmul(.none, .none, m: dxRows, n: inSize, k: gh, alpha: 1,
+                       a: (distinct == nil ? gateGrads[d] : distinctGrads[d]).data, lda: gh,
                        b: weights[l][d].inputWeight.value.data, ldb: inSize, beta: d == 0 ? 0 : 1,
                        c: dx.data, ldc: inSize)
             }

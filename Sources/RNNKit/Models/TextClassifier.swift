@@ -76,8 +76,11 @@ public final class TextClassifier: ParameterOwner {
     public struct Cache {
         let lengths: [Int]
         let steps: Int
-        let embeddingCache: Embedding.Cache
-        let embedded: Tensor             // [T, B, E]
+        /// The batch's distinct tokens: the embedding and the encoder's first layer work per
+        /// distinct token (see `TokenRows`).
+        let tokens: TokenRows
+        /// `[T, B, E]`, zero at padded steps: only TextRCNN's head reads it (`[T, B, 0]` otherwise).
+        let embedded: Tensor
         let encoderCache: RecurrentEncoder.Cache
         let encoderOutput: Tensor        // [T, B, D*H]
         let head: HeadCache
@@ -86,17 +89,22 @@ public final class TextClassifier: ParameterOwner {
         let classifierCache: Linear.Cache
     }
 
+    /// Only TextRCNN's head reads the embeddings themselves (the encoder reads distinct rows).
+    private var headReadsEmbeddings: Bool { spec.kind == .textrcnn }
+
     private var dropoutAfterPooling: Bool { !(spec.kind == .textrcnn && spec.rcnnVariant == .reference) }
 
     /// Logits `[B, classes]` and the cache for `backward`. Randomness (dropout, training only)
     /// is drawn in a fixed order: encoder layers bottom-up, then the dropout after pooling.
     public func forward(_ batch: Batch, training: Bool, rng: inout RandomSource) -> (logits: Tensor, cache: Cache) {
-        let (embedded, embeddingCache) = embedding.forward(batch)
-        let encoded = encoder.forward(embedded, mask: batch.mask, training: training, rng: &rng)
+        let tokens = TokenRows(batch, vocabularySize: embedding.vocabularySize)
+        let rows = embedding.forward(tokens)
+        let embedded = headReadsEmbeddings ? embedding.inference(batch) : Tensor([batch.steps, batch.size, 0])
+        let encoded = encoder.forward(rows: rows, tokens: tokens, mask: batch.mask, training: training, rng: &rng)
         let (features, head) = headForward(embedded: embedded, encoded: encoded.output, mask: batch.mask)
         let (dropped, dropoutCache) = dropout.forward(features, training: training && dropoutAfterPooling, rng: &rng)
         let (logits, classifierCache) = classifier.forward(dropped)
-        let cache = Cache(lengths: batch.lengths, steps: batch.steps, embeddingCache: embeddingCache,
+        let cache = Cache(lengths: batch.lengths, steps: batch.steps, tokens: tokens,
                           embedded: embedded, encoderCache: encoded.cache, encoderOutput: encoded.output,
                           head: head, features: features, dropoutCache: dropoutCache,
                           classifierCache: classifierCache)
@@ -108,12 +116,12 @@ public final class TextClassifier: ParameterOwner {
         let dDropped = classifier.backward(dLogits, cache: cache.classifierCache)
         let dFeatures = dropout.backward(dDropped, cache: cache.dropoutCache)
         let (dEncoded, dEmbeddedHead) = headBackward(dFeatures, cache: cache)
-        let dEmbedded = encoder.backward(dEncoded, dFinalHidden: nil, dFinalCell: nil, cache: cache.encoderCache)
+        // Gradient of the distinct embedding rows [U, E]; the head's per-position part is summed in.
+        let dRows = encoder.backward(dEncoded, dFinalHidden: nil, dFinalCell: nil, cache: cache.encoderCache)
         if let extra = dEmbeddedHead {
-            let d = dEmbedded.data, e = extra.data
-            for i in 0..<dEmbedded.count { d[i] += e[i] }
+            cache.tokens.accumulate(extra.data, width: spec.embeddingDim, into: dRows.data)
         }
-        embedding.backward(dEmbedded, cache: cache.embeddingCache)
+        embedding.backward(rowGradient: dRows, tokens: cache.tokens)
     }
 
     /// Logits for evaluation and prediction: no dropout, and the encoder keeps no per-step caches.
@@ -123,7 +131,7 @@ public final class TextClassifier: ParameterOwner {
         let encoded: Tensor, embedded: Tensor
         if let tables = inputProjectionTables {
             // The head reads the embeddings only in TextRCNN.
-            embedded = spec.kind == .textrcnn ? embedding.inference(batch) : Tensor([batch.steps, batch.size, 0])
+            embedded = headReadsEmbeddings ? embedding.inference(batch) : Tensor([batch.steps, batch.size, 0])
             encoded = encoder.inference(ids: batch.ids, mask: batch.mask, inputProjectionTables: tables).output
         } else {
             embedded = embedding.inference(batch)

@@ -177,6 +177,19 @@ public enum Elementwise {
         }
     }
 
+    /// y[i] += x[i] (one rounding per element, the same in the SIMD body and the tail).
+    public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            store(load(x + i) + load(UnsafePointer(y + i)), y + i)
+            i += 8
+        }
+        while i < count {
+            y[i] += x[i]
+            i += 1
+        }
+    }
+
     /// y[i] = sigmoid(x[i]); x and y may alias.
     public static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         map(x, y, count: count) { sigmoid($0) }
