@@ -15,6 +15,7 @@ import Foundation
 public enum ToolMain {
     public static func run(_ tool: String? = nil, _ body: () throws -> Int32) -> Never {
         let name = tool ?? URL(fileURLWithPath: CommandLine.arguments.first ?? "rnn").lastPathComponent
+        AllocatorTuning.retainFreedMemory()
         let code: Int32
         do {
             code = try body()
