@@ -60,6 +60,9 @@ public final class RecurrentEncoder: ParameterOwner {
 
     public var outputSize: Int { directions * hiddenSize }
 
+    /// Per layer and direction, set by `packForInference()`.
+    private(set) var inferencePacks: [[(recurrent: PackedMatmulB, input: PackedMatmulB?)]]?
+
     public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int, bidirectional: Bool,
                 dropout: Float, name: String, rng: inout RandomSource) {
         precondition(inputSize > 0 && hiddenSize > 0 && layers > 0, "recurrent encoder sizes must be positive")
@@ -249,12 +252,15 @@ public final class RecurrentEncoder: ParameterOwner {
                 if let gather, l == 0 {
                     gather(d, xp)
                 } else {
-                    self.project(input.data, rows: steps * rows, layer: l, direction: d, into: xp)
+                    self.project(input.data, rows: steps * rows, layer: l, direction: d, into: xp,
+                                 packedWeight: keep ? nil : self.inferencePacks?[l][d].input)
                 }
                 let state = finalHidden.data + (l * self.directions + d) * rows * h
                 let cellState = finalCell.map { $0.data + (l * self.directions + d) * rows * h }
-                // W_hh packed once for all steps of this batch (bitwise the same products).
-                let packedWhh = PackedMatmulB(.transpose, k: h, n: gh, b: w.recurrentWeight.value.data, ldb: h)
+                // W_hh packed once for all steps of this batch (bitwise the same products), or
+                // once for good when packed for inference.
+                let packedWhh = (keep ? nil : self.inferencePacks?[l][d].recurrent)
+                    ?? PackedMatmulB(.transpose, k: h, n: gh, b: w.recurrentWeight.value.data, ldb: h)
                 for s in 0..<steps {
                     let t = d == 0 ? s : steps - 1 - s
                     let ct = keep ? t : 0
@@ -297,16 +303,41 @@ public final class RecurrentEncoder: ParameterOwner {
 
     /// C `[rows, G*H]` = X `[rows, in]` x W_ih^T + b_ih for one layer and direction. Each row
     /// of C depends only on the same row of X (matmul computes rows independently).
+    /// `packedWeight`: W_ih^T packed beforehand (`packForInference`), bitwise the same product.
     private func project(_ x: UnsafePointer<Float>, rows: Int, layer l: Int, direction d: Int,
-                         into c: UnsafeMutablePointer<Float>) {
+                         into c: UnsafeMutablePointer<Float>, packedWeight: PackedMatmulB? = nil) {
         let w = weights[l][d]
         let inSize = l == 0 ? inputSize : outputSize
         let gh = cell.gateCount * hiddenSize
         let bih = w.inputBias.value.data
         for r in 0..<rows { (c + r * gh).update(from: bih, count: gh) }
-        matmul(.none, .transpose, m: rows, n: gh, k: inSize, alpha: 1, a: x, lda: inSize,
-               b: w.inputWeight.value.data, ldb: inSize, beta: 1, c: c, ldc: gh)
+        if let packedWeight {
+            matmul(.none, m: rows, alpha: 1, a: x, lda: inSize, packedB: packedWeight, beta: 1, c: c, ldc: gh)
+        } else {
+            matmul(.none, .transpose, m: rows, n: gh, k: inSize, alpha: 1, a: x, lda: inSize,
+                   b: w.inputWeight.value.data, ldb: inSize, beta: 1, c: c, ldc: gh)
+        }
     }
+
+    /// Weights packed once for a model that only runs inference from now on: W_hh^T of every
+    /// layer and direction and W_ih^T of the layers above the first, as each step's matmul would
+    /// pack them. Why: at batch 1 a step is a [1, H] x [H, G*H] product, and packing W_hh for it
+    /// (every sentence, every layer and direction) cost more than the product itself.
+    /// A snapshot of the weights, used by `inference` only: call again (or `discardInferencePacks`)
+    /// after the weights change.
+    public func packForInference() {
+        let h = hiddenSize, gh = cell.gateCount * h
+        inferencePacks = (0..<layers).map { l in
+            (0..<directions).map { d in
+                let w = weights[l][d]
+                return (recurrent: PackedMatmulB(.transpose, k: h, n: gh, b: w.recurrentWeight.value.data, ldb: h),
+                        input: l == 0 ? nil : PackedMatmulB(.transpose, k: outputSize, n: gh,
+                                                            b: w.inputWeight.value.data, ldb: outputSize))
+            }
+        }
+    }
+
+    public func discardInferencePacks() { inferencePacks = nil }
 
     /// Layer 0's input projection for `runLayer`'s `gather`: projects the distinct rows once
     /// (`[U, G*H]`) and copies each result to the positions that read it.

@@ -150,19 +150,24 @@ public final class TextClassifier: ParameterOwner {
 
     /// For a model that is only used for inference from now on (a checkpoint loaded to
     /// predict): precomputes the first layer's input projection of every token, so
-    /// `inference` looks it up instead of running that matmul. It is a snapshot of the
+    /// `inference` looks it up instead of running that matmul, and packs the encoder's other
+    /// weights once (`RecurrentEncoder.packForInference`). It is a snapshot of the
     /// current weights: call `discardInferenceTables()` before training or changing them.
-    /// Returns false (and builds nothing) when the tables would exceed
-    /// `maximumInputProjectionTableFloats`.
+    /// Returns false (and builds no tables; the weights are still packed) when the tables would
+    /// exceed `maximumInputProjectionTableFloats`.
     @discardableResult
     public func prepareForInference() -> Bool {
         let floats = spec.vocabularySize * encoder.directions * spec.cell.gateCount * spec.hiddenSize
+        encoder.packForInference()
         guard floats <= Self.maximumInputProjectionTableFloats else { return false }
         inputProjectionTables = encoder.inputProjectionTables(embedding.weight.value)
         return true
     }
 
-    public func discardInferenceTables() { inputProjectionTables = nil }
+    public func discardInferenceTables() {
+        inputProjectionTables = nil
+        encoder.discardInferencePacks()
+    }
 
     // MARK: - Head
 

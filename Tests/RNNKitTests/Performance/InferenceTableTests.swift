@@ -3,7 +3,8 @@ import XCTest
 
 /// `TextClassifier.prepareForInference()` replaces the first layer's input matmul by a lookup
 /// in a per-token table. The logits must be bitwise those of the plain path, for every cell,
-/// head and batch shape, and a sentence's logits must stay the same alone or in a batch.
+/// head and batch shape, and a sentence's logits must stay the same alone or in a batch. It also
+/// packs the encoder's weights once (`packForInference`): the same logits bitwise again.
 final class InferenceTableTests: XCTestCase {
     private func specs(vocabulary: Int, embedding: Int, hidden: Int) -> [ModelSpec] {
         let base = ModelSpec(kind: .textrnn, cell: .lstm, vocabularySize: vocabulary, embeddingDim: embedding,
@@ -48,10 +49,12 @@ final class InferenceTableTests: XCTestCase {
             let plain = m.inference(batch).array
             XCTAssertTrue(m.prepareForInference(), what)
             XCTAssertNotNil(m.inputProjectionTables, what)
+            XCTAssertEqual(m.encoder.inferencePacks?.count, spec.layers, "\(what): weights packed once")
             let table = m.inference(batch).array
             XCTAssertEqual(table.map(\.bitPattern), plain.map(\.bitPattern), "\(what): table vs plain")
             m.discardInferenceTables()
             XCTAssertNil(m.inputProjectionTables)
+            XCTAssertNil(m.encoder.inferencePacks)
             XCTAssertEqual(m.inference(batch).array, plain, "\(what): after discarding the tables")
         }
     }
