@@ -34,7 +34,7 @@ public final class Linear: ParameterOwner {
     public func inference(_ x: Tensor) -> Tensor {
         precondition(x.shape.last == inputSize, "linear input \(x.shape), expected last axis \(inputSize)")
         let rows = x.count / inputSize
-        let y = Tensor(Array(x.shape.dropLast()) + [outputSize])
+        let y = Tensor(uninitialized: Array(x.shape.dropLast()) + [outputSize])   // written whole (beta = 0)
         guard rows > 0 else { return y }
         matmul(.none, .transpose, m: rows, n: outputSize, k: inputSize, alpha: 1,
                a: x.data, lda: inputSize, b: weight.value.data, ldb: inputSize,
@@ -52,7 +52,7 @@ public final class Linear: ParameterOwner {
         let x = cache.input
         let rows = x.count / inputSize
         precondition(dOutput.count == rows * outputSize, "linear gradient \(dOutput.shape) for input \(x.shape)")
-        let dx = Tensor(x.shape)
+        let dx = Tensor(uninitialized: x.shape)   // written whole by the last matmul (beta = 0)
         guard rows > 0 else { return dx }
         matmul(.transpose, .none, m: outputSize, n: inputSize, k: rows, alpha: 1,
                a: dOutput.data, lda: outputSize, b: x.data, ldb: inputSize,

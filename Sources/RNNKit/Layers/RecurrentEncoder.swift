@@ -229,15 +229,19 @@ public final class RecurrentEncoder: ParameterOwner {
         let gh = cell.gateCount * h, cw = cell.cacheWidth * h
         let cacheSteps = keep ? steps : Swift.min(steps, 1)
         // Workspaces and caches are allocated here, once per call, before any step runs.
+        // Left uninitialised: the previous states (kept: copied at every step for all rows) and
+        // the projections (every row written by `project` or `gather`). Gates and tanh(c) are
+        // written at real rows only, so they start at zero.
         var caches = [DirectionCache]()
         var projections = [Tensor](), scratch = [Tensor](), jordanScratch = [Tensor]()
+        let stateCache = { keep ? Tensor(uninitialized: [cacheSteps * rows, h]) : Tensor([cacheSteps * rows, h]) }
         for _ in 0..<directions {
             caches.append(DirectionCache(
-                previousState: Tensor([cacheSteps * rows, h]),
+                previousState: stateCache(),
                 gates: Tensor([cacheSteps * rows, cw]),
-                previousCell: cell == .lstm ? Tensor([cacheSteps * rows, h]) : nil,
+                previousCell: cell == .lstm ? stateCache() : nil,
                 tanhCell: cell == .lstm ? Tensor([cacheSteps * rows, h]) : nil))
-            projections.append(Tensor([steps * rows, gh]))
+            projections.append(Tensor(uninitialized: [steps * rows, gh]))
             scratch.append(Tensor([rows, gh]))
             jordanScratch.append(Tensor([rows, cell == .jordan ? h : 0]))
         }
@@ -344,7 +348,7 @@ public final class RecurrentEncoder: ParameterOwner {
     private func distinctRowsProjection(_ rows: Tensor, tokens: TokenRows) -> (Int, UnsafeMutablePointer<Float>) -> Void {
         let gh = cell.gateCount * hiddenSize
         return { d, xp in
-            let projected = Tensor([tokens.count, gh])
+            let projected = Tensor(uninitialized: [tokens.count, gh])
             self.project(rows.data, rows: tokens.count, layer: 0, direction: d, into: projected.data)
             tokens.gather(projected.data, width: gh, into: xp)
         }
@@ -423,9 +427,10 @@ public final class RecurrentEncoder: ParameterOwner {
             var gateGrads = [Tensor](), recurrentGrads = [Tensor](), carries = [Tensor]()
             var cellCarries = [Tensor?](), outputPreGrads = [Tensor](), hiddenGrads = [Tensor]()
             for d in 0..<directions {
-                let dg = Tensor([steps * rows, gh])
+                // Every row (real or padded) is written by the cell's backward pass.
+                let dg = Tensor(uninitialized: [steps * rows, gh])
                 gateGrads.append(dg)
-                recurrentGrads.append(cell == .gru ? Tensor([steps * rows, gh]) : dg)
+                recurrentGrads.append(cell == .gru ? Tensor(uninitialized: [steps * rows, gh]) : dg)
                 let offset = (l * directions + d) * rows * h
                 let carry = Tensor([rows, h])
                 if let dfh = dFinalHidden { carry.data.update(from: dfh.data + offset, count: rows * h) }
@@ -437,7 +442,7 @@ public final class RecurrentEncoder: ParameterOwner {
                 } else {
                     cellCarries.append(nil)
                 }
-                outputPreGrads.append(Tensor([cell == .jordan ? steps * rows : 0, h]))
+                outputPreGrads.append(Tensor(uninitialized: [cell == .jordan ? steps * rows : 0, h]))
                 hiddenGrads.append(Tensor([cell == .jordan ? rows : 0, h]))
             }
             let dOut = upstream
@@ -514,7 +519,8 @@ public final class RecurrentEncoder: ParameterOwner {
             // dX = sum over directions (fixed order) of dGates_d [T*B, G*H] x W_ih_d [G*H, in]
             // (from distinct rows: of the summed dGates [U, G*H], giving [U, in]).
             let dxRows = distinct?.count ?? steps * rows
-            let dx = distinct == nil ? Tensor([steps, rows, inSize]) : Tensor([dxRows, inSize])
+            // Written whole by the first direction's matmul (beta = 0).
+            let dx = Tensor(uninitialized: distinct == nil ? [steps, rows, inSize] : [dxRows, inSize])
             for d in 0..<directions {
                 matmul(.none, .none, m: dxRows, n: inSize, k: gh, alpha: 1,
                        a: (distinct == nil ? gateGrads[d] : distinctGrads[d]).data, lda: gh,

@@ -43,12 +43,16 @@ public struct TokenRows {
         self.batchSize = b
     }
 
-    /// x[p] = rows[slots[p]] for every real position p (`width` floats each); padded rows of x
-    /// are left as they are.
+    /// x[p] = rows[slots[p]] for every real position p (`width` floats each), zero at padded
+    /// positions: every row of x is written.
     func gather(_ rows: UnsafePointer<Float>, width: Int, into x: UnsafeMutablePointer<Float>) {
         slots.withUnsafeBufferPointer { slots in
-            for p in 0..<slots.count where slots[p] >= 0 {
-                (x + p * width).update(from: rows + Int(slots[p]) * width, count: width)
+            for p in 0..<slots.count {
+                if slots[p] >= 0 {
+                    (x + p * width).update(from: rows + Int(slots[p]) * width, count: width)
+                } else {
+                    (x + p * width).update(repeating: 0, count: width)
+                }
             }
         }
     }

@@ -223,7 +223,7 @@ public final class TextClassifier: ParameterOwner {
         case .rcnnPaper(let projectionCache, let hidden, let pool):
             // hidden = tanh(z): dz = dHidden (1 - hidden^2); zero at padded steps since dHidden is.
             let dHidden = MaxPooling().backward(dFeatures, cache: pool)
-            let dz = Tensor(dHidden.shape)
+            let dz = Tensor(uninitialized: dHidden.shape)   // written whole by tanhBackward
             Elementwise.tanhBackward(output: hidden.data, outputGradient: dHidden.data,
                                      inputGradient: dz.data, count: dHidden.count)
             let dx = projection!.backward(dz, cache: projectionCache)

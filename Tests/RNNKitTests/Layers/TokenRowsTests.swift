@@ -23,7 +23,7 @@ final class TokenRowsTests: XCTestCase {
         let rows: [Float] = [1, 2, 10, 20, 100, 200]   // [U = 3, width 2]
         var x = [Float](repeating: -1, count: 8 * 2)
         rows.withUnsafeBufferPointer { r in x.withUnsafeMutableBufferPointer { tokens.gather(r.baseAddress!, width: 2, into: $0.baseAddress!) } }
-        XCTAssertEqual(x, [1, 2, 10, 20, 10, 20, 1, 2, 1, 2, -1, -1, 100, 200, -1, -1], "padded rows untouched")
+        XCTAssertEqual(x, [1, 2, 10, 20, 10, 20, 1, 2, 1, 2, 0, 0, 100, 200, 0, 0], "padded rows zero")
         var sums = [Float](repeating: 0, count: 6)
         let positions: [Float] = (0..<16).map(Float.init)
         positions.withUnsafeBufferPointer { p in sums.withUnsafeMutableBufferPointer { tokens.accumulate(p.baseAddress!, width: 2, into: $0.baseAddress!) } }

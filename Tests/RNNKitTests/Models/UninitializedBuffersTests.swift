@@ -1,0 +1,66 @@
+import XCTest
+@testable import RNNKit
+
+/// Layers allocate some buffers without zero-filling them (`Tensor(uninitialized:)`) because
+/// they write every element before reading it. If one of them were read before being written,
+/// memory left behind by earlier tensors would leak into the results: here the heap is filled
+/// with NaN between two identical forward/backward passes, which must still agree bitwise.
+/// (Checked: leaving the gate cache, which cells write at real rows only, uninitialised fails
+/// this test for the Jordan cell.)
+final class UninitializedBuffersTests: XCTestCase {
+    private func specs() -> [ModelSpec] {
+        let base = ModelSpec(kind: .textrnn, cell: .lstm, vocabularySize: 40, embeddingDim: 24, hiddenSize: 16,
+                             layers: 2, bidirectional: true, dropout: 0.3, pooling: .max,
+                             rcnnVariant: .paper, rcnnProjectionSize: 12, classCount: 3, padId: 0)
+        var gru = base; gru.cell = .gru; gru.pooling = .attention
+        var jordan = base; jordan.cell = .jordan; jordan.pooling = .mean
+        var elman = base; elman.cell = .rnnRelu; elman.bidirectional = false; elman.pooling = .last
+        var paper = base; paper.kind = .textrcnn; paper.layers = 1
+        var reference = paper; reference.rcnnVariant = .reference
+        return [base, gru, jordan, elman, paper, reference]
+    }
+
+    /// Allocates and frees NaN-filled blocks of many sizes, so the allocator hands that memory
+    /// to the next tensors (freed memory is kept, as in the tools).
+    private func poisonHeap() {
+        var blocks: [Tensor] = []
+        for shift in 4...20 {
+            for extra in [0, 3, 17] {
+                let t = Tensor(uninitialized: [(1 << shift) + extra])
+                t.fill(.nan)
+                blocks.append(t)
+            }
+        }
+        blocks.removeAll()
+    }
+
+    func testResultsDoNotDependOnWhatFreedMemoryHeld() {
+        AllocatorTuning.retainFreedMemory()
+        var data = RandomSource(seed: 3)
+        let sequences = (0..<13).map { _ in (0..<data.nextIndex(below: 11)).map { _ in Int32(1 + data.nextIndex(below: 39)) } }
+        let batch = Batch(sequences: sequences, labels: (0..<13).map { $0 % 3 }, exampleIndices: Array(0..<13), padId: 0)
+        for spec in specs() {
+            let what = "\(spec.kind) \(spec.cell) \(spec.pooling) \(spec.rcnnVariant)"
+            var initRng = RandomSource(seed: 5)
+            let model = TextClassifier(spec: spec, rng: &initRng)
+            if let attention = model.attention {
+                attention.weight.value.copy(from: LayerTestSupport.randomTensor([attention.featureSize], seed: 6))
+            }
+            func pass() -> [[UInt32]] {
+                var rng = RandomSource(seed: 9)
+                model.parameters.zeroGrads()
+                let (logits, cache) = model.forward(batch, training: true, rng: &rng)
+                let dLogits = SoftmaxCrossEntropy().forward(logits: logits, labels: batch.labels).dLogits
+                model.backward(dLogits, cache: cache)
+                let inference = model.inference(batch)
+                return [logits.array.map(\.bitPattern), inference.array.map(\.bitPattern)]
+                    + model.parameters.map { $0.grad.array.map(\.bitPattern) }
+            }
+            let clean = pass()
+            XCTAssertFalse(clean.joined().contains { Float(bitPattern: $0).isNaN }, "\(what): clean pass is finite")
+            poisonHeap()
+            let poisoned = pass()
+            XCTAssertEqual(poisoned, clean, "\(what): results changed after the heap held NaN")
+        }
+    }
+}
