@@ -6,10 +6,12 @@ import XCTest
 /// and a row computed alone must be bitwise the same row computed inside a 128-row product.
 /// That is what makes a sequence's logits independent of the batch it is in.
 ///
-/// Mutation check (done by hand, then reverted): replacing `Elementwise.fma(av, b0, c00)`
-/// in `MatmulCore.shortRows` by `av * b0 + c00` fails every n/k case with k > 1 in
-/// `testShortRowsBitwise*`; so does accumulating k in decreasing order, and so does
-/// dropping the k slicing from `MatmulCore.direct` (k = 321 with m*n*k <= 24^3).
+/// Mutation checks (each tried by hand, then reverted):
+/// - `av * b0 + c00` instead of `Elementwise.fma(av, b0, c00)` for row 0 in
+///   `MatmulCore.shortRows`: `testShortRowsBitwiseNoneNone` fails from n 16, k 7 on
+///   (row 126 of the 128-row product, in its 2-row edge panel, differs from the reference);
+/// - no k slicing in `MatmulCore.direct` (one accumulator over all k): they fail at
+///   n 16, k 321, m 1 and 2 (direct path) against the same rows of the 128-row product.
 extension MatmulTests {
     /// Scalar reference: per element, per k slice (`kSlices = ceil(k / 320)` equal slices
     /// as `MatmulCore.run` takes them), acc = fma(a_p, b_pj, acc) from 0, then
