@@ -26,23 +26,33 @@ extension MatmulCore {
         c: UnsafeMutablePointer<Float>, ldc: Int,
         alpha: Float, beta: Float, first: Bool
     ) {
-        // One specialised copy per row count: the row tests fold away and the
-        // accumulators of the rows in use stay in registers.
+        // One specialised copy per row count (generic specialisation, which the
+        // optimiser does for these concrete types; an @inline(__always) helper with a
+        // constant argument was left generic for 3...5 rows): the row tests fold away
+        // and only the accumulators of the rows in use are live in the loop.
         switch rows {
-        case 1: shortRows(1, cols, kc, s, c, ldc, alpha, beta, first)
-        case 2: shortRows(2, cols, kc, s, c, ldc, alpha, beta, first)
-        case 3: shortRows(3, cols, kc, s, c, ldc, alpha, beta, first)
-        case 4: shortRows(4, cols, kc, s, c, ldc, alpha, beta, first)
-        default: shortRows(5, cols, kc, s, c, ldc, alpha, beta, first)
+        case 1: shortRows(OneRow.self, cols, kc, s, c, ldc, alpha, beta, first)
+        case 2: shortRows(TwoRows.self, cols, kc, s, c, ldc, alpha, beta, first)
+        case 3: shortRows(ThreeRows.self, cols, kc, s, c, ldc, alpha, beta, first)
+        case 4: shortRows(FourRows.self, cols, kc, s, c, ldc, alpha, beta, first)
+        default: shortRows(FiveRows.self, cols, kc, s, c, ldc, alpha, beta, first)
         }
     }
 
-    @inline(__always)
-    private static func shortRows(
-        _ rows: Int, _ cols: Int, _ kc: Int, _ s: ShortRowsOperands,
+    /// A row count known at compile time, as a type, so each count gets its own code.
+    protocol ShortRowCount { static var rows: Int { get } }
+    enum OneRow: ShortRowCount { static var rows: Int { 1 } }
+    enum TwoRows: ShortRowCount { static var rows: Int { 2 } }
+    enum ThreeRows: ShortRowCount { static var rows: Int { 3 } }
+    enum FourRows: ShortRowCount { static var rows: Int { 4 } }
+    enum FiveRows: ShortRowCount { static var rows: Int { 5 } }
+
+    private static func shortRows<Count: ShortRowCount>(
+        _ count: Count.Type, _ cols: Int, _ kc: Int, _ s: ShortRowsOperands,
         _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
         _ alpha: Float, _ beta: Float, _ first: Bool
     ) {
+        let rows = Count.rows
         typealias V = SIMD8<Float>
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V()
