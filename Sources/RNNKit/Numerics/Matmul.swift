@@ -16,6 +16,7 @@ public enum Transpose: Sendable {
 /// - `MatmulLoops.swift`: the split of C over tasks and the KC/MC/NC blocking loops;
 /// - `MatmulPacking.swift`: packing of A into MR-row and B into NR-column panels;
 /// - `MatmulKernel.swift`: the MR x NR register-blocked SIMD8 micro-kernel.
+/// - `MatmulShortRows.swift`: the 1...5-row kernel for partial row panels (batch 1, m % 6).
 ///
 /// Determinism: every element of C is computed by one task, with k in increasing
 /// order, split into KC blocks that never depend on the thread count, and with
