@@ -16,6 +16,7 @@ public enum Transpose: Sendable {
 /// - `MatmulLoops.swift`: the split of C over tasks and the KC/MC/NC blocking loops;
 /// - `MatmulPacking.swift`: packing of A into MR-row and B into NR-column panels;
 /// - `MatmulKernel.swift`: the MR x NR register-blocked SIMD8 micro-kernel.
+/// - `MatmulShortRows.swift`: the 1...5-row kernel for partial row panels (batch 1, m % 6).
 ///
 /// Determinism: every element of C is computed by one task, with k in increasing
 /// order, split into KC blocks that never depend on the thread count, and with
@@ -79,22 +80,35 @@ enum MatmulCore {
         }
     }
 
-    /// Small products: one element at a time, k in order, same update formula as the kernel.
+    /// Small products: one element at a time, k in the same slices as the blocked path
+    /// (`kSliceDepth`), each slice summed in order from 0 and merged with the kernel's
+    /// formula, so an element rounds the same here as in a blocked product (a row of C
+    /// does not depend on how many other rows the call computes).
     static func direct(_ o: MatmulOperands) {
         let (sak, sai) = o.transA ? (o.lda, 1) : (1, o.lda)   // strides of A(i, p) along p and i
         let (sbk, sbj) = o.transB ? (1, o.ldb) : (o.ldb, 1)   // strides of B(p, j) along p and j
+        let kcEven = kSliceDepth(o.k)
         for i in 0..<o.m {
             let arow = o.a + i * sai
             let crow = o.c + i * o.ldc
             for j in 0..<o.n {
                 let bcol = o.b + j * sbj
-                var acc: Float = 0
-                for p in 0..<o.k {
-                    acc = Elementwise.fma(arow[p * sak], bcol[p * sbk], acc)
+                var pc = 0
+                while pc < o.k {
+                    let kc = Swift.min(kcEven, o.k - pc)
+                    var acc: Float = 0
+                    for p in pc..<(pc + kc) {
+                        acc = Elementwise.fma(arow[p * sak], bcol[p * sbk], acc)
+                    }
+                    if pc == 0 {
+                        crow[j] = o.beta == 0
+                            ? o.alpha * acc
+                            : Elementwise.fma(o.alpha, acc, o.beta * crow[j])
+                    } else {
+                        crow[j] = Elementwise.fma(o.alpha, acc, crow[j])
+                    }
+                    pc += kc
                 }
-                crow[j] = o.beta == 0
-                    ? o.alpha * acc
-                    : Elementwise.fma(o.alpha, acc, o.beta * crow[j])
             }
         }
     }

@@ -23,6 +23,9 @@ extension MatmulCore {
         // split the longer side of C.
         let splitRows = o.m >= o.n ? mPanels >= 2 : nPanels < 2
         tasks = Swift.min(tasks, splitRows ? mPanels : nPanels)
+        // Fewer than 6 rows (a batch-1 step): one task. Such a product streams B once,
+        // with too few multiply-adds per value to repay the start of a second thread.
+        if o.m < mr { tasks = 1 }
         if tasks <= 1 {
             run(o, rows: 0..<o.m, cols: 0..<o.n, packedB: packedB)
             return
@@ -42,14 +45,19 @@ extension MatmulCore {
     }
 
     /// Computes C[rows, cols] with one workspace (taken from the pool, returned after).
+    ///
+    /// Fewer than 6 rows in all (a batch-1 step, or the last rows of a row-split task):
+    /// A is read as stored, since each of its values feeds a single panel and packing
+    /// would cost more than it saves; B too when it is stored untransposed and not
+    /// prepacked (full 16-column panels read straight from B's rows). The short-rows
+    /// kernel rounds exactly like the 6 x 16 one, so nothing changes bitwise.
     static func run(_ o: MatmulOperands, rows: Range<Int>, cols: Range<Int>, packedB: PackedMatmulB? = nil) {
         let workspace = MatmulWorkspace.acquire()
         defer { MatmulWorkspace.release(workspace) }
         let aPack = workspace.aPack, bPack = workspace.bPack, scratch = workspace.scratch
-        // k in equal slices of at most kcBlock (300 -> 150 + 150, not 256 + 44): a short
-        // last slice would pay a full load/store of C for few multiply-adds. Depends on k only.
-        let kSlices = (o.k + kcBlock - 1) / kcBlock
-        let kcEven = (o.k + kSlices - 1) / kSlices
+        let kcEven = kSliceDepth(o.k)
+        let shortRows = rows.count < mr
+        let unpackedB = shortRows && !o.transB && packedB == nil
         var jc = cols.lowerBound
         while jc < cols.upperBound {
             let nc = Swift.min(ncBlock, cols.upperBound - jc)
@@ -60,6 +68,8 @@ extension MatmulCore {
                 let bBlock: UnsafePointer<Float>
                 if let packedB {
                     bBlock = packedB.panels(p0: pc, kc: kc, jc: jc)
+                } else if unpackedB {
+                    bBlock = o.b + pc * o.ldb + jc   // not packed: panels are addressed below
                 } else {
                     packB(o, p0: pc, kc: kc, j0: jc, nc: nc, into: bPack)
                     bBlock = UnsafePointer(bPack)
@@ -67,11 +77,22 @@ extension MatmulCore {
                 var ic = rows.lowerBound
                 while ic < rows.upperBound {
                     let mc = Swift.min(mcBlock, rows.upperBound - ic)
-                    packA(o, i0: ic, mc: mc, p0: pc, kc: kc, into: aPack)
+                    if !shortRows { packA(o, i0: ic, mc: mc, p0: pc, kc: kc, into: aPack) }
                     var jr = 0
                     while jr < nc {
                         let cols = Swift.min(nr, nc - jr)
-                        let bPanel = bBlock + jr * kc
+                        var bPanel = bBlock + jr * kc
+                        var bStep = nr
+                        if unpackedB {
+                            if cols == nr {
+                                bPanel = bBlock + jr
+                                bStep = o.ldb
+                            } else {
+                                // Past the last full panel: pack it, zero-padded, as usual.
+                                packB(o, p0: pc, kc: kc, j0: jc + jr, nc: cols, into: bPack)
+                                bPanel = UnsafePointer(bPack)
+                            }
+                        }
                         var ir = 0
                         while ir < mc {
                             let rowsHere = Swift.min(mr, mc - ir)
@@ -80,6 +101,21 @@ extension MatmulCore {
                             if rowsHere == mr && cols == nr {
                                 kernel6x16(kc: kc, a: aPanel, b: bPanel, c: cTile, ldc: o.ldc,
                                            alpha: o.alpha, beta: o.beta, first: first)
+                            } else if rowsHere < mr {
+                                let operands: ShortRowsOperands
+                                if !shortRows {
+                                    operands = ShortRowsOperands(a: aPanel, aRow: 1, aStep: mr, b: bPanel, bStep: bStep)
+                                } else if o.transA {
+                                    // A(i, p) = a[p*lda + i]
+                                    operands = ShortRowsOperands(a: o.a + pc * o.lda + (ic + ir), aRow: 1, aStep: o.lda,
+                                                                 b: bPanel, bStep: bStep)
+                                } else {
+                                    // A(i, p) = a[i*lda + p]
+                                    operands = ShortRowsOperands(a: o.a + (ic + ir) * o.lda + pc, aRow: o.lda, aStep: 1,
+                                                                 b: bPanel, bStep: bStep)
+                                }
+                                shortRowsKernel(rows: rowsHere, cols: cols, kc: kc, operands, c: cTile, ldc: o.ldc,
+                                                alpha: o.alpha, beta: o.beta, first: first)
                             } else {
                                 edgeKernel(kc: kc, a: aPanel, b: bPanel, c: cTile, ldc: o.ldc,
                                            rows: rowsHere, cols: cols, alpha: o.alpha, beta: o.beta,
@@ -95,6 +131,15 @@ extension MatmulCore {
             }
             jc += nc
         }
+    }
+
+    /// The depth of the k slices: k in equal slices of at most kcBlock (300 -> 150 + 150,
+    /// not 256 + 44): a short last slice would pay a full load/store of C for few
+    /// multiply-adds. Depends on k only, and every path (blocked, direct, prepacked)
+    /// slices k this way, so an element of C rounds the same on each.
+    static func kSliceDepth(_ k: Int) -> Int {
+        let kSlices = Swift.max(1, (k + kcBlock - 1) / kcBlock)
+        return Swift.max(1, (k + kSlices - 1) / kSlices)
     }
 }
 

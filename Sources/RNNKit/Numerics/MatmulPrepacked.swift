@@ -29,8 +29,7 @@ public final class PackedMatmulB: @unchecked Sendable {
         self.n = n
         self.b = b
         self.ldb = ldb
-        let kSlices = Swift.max(1, (k + MatmulCore.kcBlock - 1) / MatmulCore.kcBlock)
-        kcEven = Swift.max(1, (k + kSlices - 1) / kSlices)
+        kcEven = MatmulCore.kSliceDepth(k)
         let paddedN = (n + MatmulCore.nr - 1) / MatmulCore.nr * MatmulCore.nr
         var slices: [UnsafeMutablePointer<Float>] = []
         let operands = MatmulOperands(transA: false, transB: transB == .transpose, m: 0, n: n, k: k, alpha: 1,
