@@ -25,6 +25,8 @@ public final class TextClassifier: ParameterOwner {
     public let classifier: Linear
     public let parameters: [Parameter]
     let dropout: Dropout
+    /// The paper TextRCNN's head over `projection` (nil for other models).
+    let paperHead: RCNNPaperHead?
 
     /// Builds the model and draws its initial weights from `rng` in parameter order
     /// (embedding N(0,1), encoder and linears PyTorch's uniform bounds, attention zeros).
@@ -54,6 +56,7 @@ public final class TextClassifier: ParameterOwner {
             projection = nil
             features = encoder.outputSize
         }
+        paperHead = projection.map { RCNNPaperHead(projection: $0, hiddenSize: s.hiddenSize, embeddingDim: s.embeddingDim) }
         classifier = Linear(inputSize: features, outputSize: s.classCount, name: "fc", rng: &rng)
         dropout = Dropout(probability: s.dropout)
         parameters = embedding.parameters + encoder.parameters + (attention?.parameters ?? [])
@@ -68,8 +71,8 @@ public final class TextClassifier: ParameterOwner {
         case attention(AttentionPooling.Cache)
         /// hidden = relu([e | out]) `[T, B, E+2H]`, zero at padded steps.
         case rcnnReference(hidden: Tensor, pool: MaxPooling.Cache)
-        /// hidden = tanh(proj(x)) `[T, B, P]`, zero at padded steps.
-        case rcnnPaper(projection: Linear.Cache, hidden: Tensor, pool: MaxPooling.Cache)
+        /// hidden = tanh(proj([l | e | r])), see `RCNNPaperHead`.
+        case rcnnPaper(RCNNPaperHead.Cache)
     }
 
     /// Everything backward needs, plus the intermediates tests compare with PyTorch.
@@ -79,7 +82,8 @@ public final class TextClassifier: ParameterOwner {
         /// The batch's distinct tokens: the embedding and the encoder's first layer work per
         /// distinct token (see `TokenRows`).
         let tokens: TokenRows
-        /// `[T, B, E]`, zero at padded steps: only TextRCNN's head reads it (`[T, B, 0]` otherwise).
+        /// `[T, B, E]`, zero at padded steps: only the reference TextRCNN's head reads it
+        /// (`[T, B, 0]` otherwise).
         let embedded: Tensor
         let encoderCache: RecurrentEncoder.Cache
         let encoderOutput: Tensor        // [T, B, D*H]
@@ -89,8 +93,9 @@ public final class TextClassifier: ParameterOwner {
         let classifierCache: Linear.Cache
     }
 
-    /// Only TextRCNN's head reads the embeddings themselves (the encoder reads distinct rows).
-    private var headReadsEmbeddings: Bool { spec.kind == .textrcnn }
+    /// Only the reference TextRCNN's head reads the embeddings per position (the encoder and the
+    /// paper head read distinct rows).
+    private var headReadsEmbeddings: Bool { spec.kind == .textrcnn && spec.rcnnVariant == .reference }
 
     private var dropoutAfterPooling: Bool { !(spec.kind == .textrcnn && spec.rcnnVariant == .reference) }
 
@@ -101,7 +106,8 @@ public final class TextClassifier: ParameterOwner {
         let rows = embedding.forward(tokens)
         let embedded = headReadsEmbeddings ? embedding.inference(batch) : Tensor([batch.steps, batch.size, 0])
         let encoded = encoder.forward(rows: rows, tokens: tokens, mask: batch.mask, training: training, rng: &rng)
-        let (features, head) = headForward(embedded: embedded, encoded: encoded.output, mask: batch.mask)
+        let (features, head) = headForward(embedded: embedded, encoded: encoded.output, mask: batch.mask,
+                                           tokens: tokens, rows: rows)
         let (dropped, dropoutCache) = dropout.forward(features, training: training && dropoutAfterPooling, rng: &rng)
         let (logits, classifierCache) = classifier.forward(dropped)
         let cache = Cache(lengths: batch.lengths, steps: batch.steps, tokens: tokens,
@@ -115,12 +121,10 @@ public final class TextClassifier: ParameterOwner {
     public func backward(_ dLogits: Tensor, cache: Cache) {
         let dDropped = classifier.backward(dLogits, cache: cache.classifierCache)
         let dFeatures = dropout.backward(dDropped, cache: cache.dropoutCache)
-        let (dEncoded, dEmbeddedHead) = headBackward(dFeatures, cache: cache)
-        // Gradient of the distinct embedding rows [U, E]; the head's per-position part is summed in.
+        let (dEncoded, dRowsHead) = headBackward(dFeatures, cache: cache)
+        // Gradient of the distinct embedding rows [U, E], from the encoder and (TextRCNN) the head.
         let dRows = encoder.backward(dEncoded, dFinalHidden: nil, dFinalCell: nil, cache: cache.encoderCache)
-        if let extra = dEmbeddedHead {
-            cache.tokens.accumulate(extra.data, width: spec.embeddingDim, into: dRows.data)
-        }
+        if let extra = dRowsHead { Elementwise.add(extra.data, into: dRows.data, count: dRows.count) }
         embedding.backward(rowGradient: dRows, tokens: cache.tokens)
     }
 
@@ -130,20 +134,40 @@ public final class TextClassifier: ParameterOwner {
     public func inference(_ batch: Batch) -> Tensor {
         let encoded: Tensor, embedded: Tensor
         if let tables = inputProjectionTables {
-            // The head reads the embeddings only in TextRCNN.
             embedded = headReadsEmbeddings ? embedding.inference(batch) : Tensor([batch.steps, batch.size, 0])
             encoded = encoder.inference(ids: batch.ids, mask: batch.mask, inputProjectionTables: tables).output
         } else {
             embedded = embedding.inference(batch)
             encoded = encoder.inference(embedded, mask: batch.mask).output
         }
-        let features = headForward(embedded: embedded, encoded: encoded, mask: batch.mask).features
+        let features: Tensor
+        if let head = paperHead {
+            // The token part of the projection: table rows, or computed for the distinct tokens
+            // (bitwise the same rows).
+            let tokens = TokenRows(batch, vocabularySize: embedding.vocabularySize)
+            let tokenPart: Tensor
+            if let table = paperTokenTable {
+                tokenPart = Tensor(uninitialized: [tokens.count, head.outputSize])
+                for (u, id) in tokens.ids.enumerated() {
+                    (tokenPart.data + u * head.outputSize).update(from: table.data + Int(id) * head.outputSize,
+                                                                  count: head.outputSize)
+                }
+            } else {
+                tokenPart = head.project(rows: embedding.forward(tokens))
+            }
+            features = head.inference(encoded: encoded, tokens: tokens, tokenPart: tokenPart, mask: batch.mask)
+        } else {
+            features = headForward(embedded: embedded, encoded: encoded, mask: batch.mask, tokens: nil, rows: nil).features
+        }
         return classifier.inference(features)
     }
 
     /// Per direction, `embedding x W_ih^T + b_ih` of the first encoder layer for every
     /// vocabulary entry (`[V, G*H]`); nil until `prepareForInference()`.
     public private(set) var inputProjectionTables: [Tensor]?
+
+    /// Paper TextRCNN: `W_e e` of every vocabulary entry (`[V, P]`), with the tables above.
+    private(set) var paperTokenTable: Tensor?
 
     /// Tables above this many floats are not built (memory would outweigh the gain).
     public static let maximumInputProjectionTableFloats = 64 << 20
@@ -157,30 +181,31 @@ public final class TextClassifier: ParameterOwner {
     /// exceed `maximumInputProjectionTableFloats`.
     @discardableResult
     public func prepareForInference() -> Bool {
-        let floats = spec.vocabularySize * encoder.directions * spec.cell.gateCount * spec.hiddenSize
+        let floats = spec.vocabularySize
+            * (encoder.directions * spec.cell.gateCount * spec.hiddenSize + (paperHead?.outputSize ?? 0))
         encoder.packForInference()
         guard floats <= Self.maximumInputProjectionTableFloats else { return false }
         inputProjectionTables = encoder.inputProjectionTables(embedding.weight.value)
+        paperTokenTable = paperHead?.project(rows: embedding.weight.value)
         return true
     }
 
     public func discardInferenceTables() {
         inputProjectionTables = nil
+        paperTokenTable = nil
         encoder.discardInferencePacks()
     }
 
     // MARK: - Head
 
-    private func headForward(embedded: Tensor, encoded: Tensor, mask: SequenceMask) -> (features: Tensor, cache: HeadCache) {
+    /// `tokens` and `rows` (the distinct embedding rows) are read by the paper TextRCNN's head
+    /// only (training; inference calls `RCNNPaperHead.inference` itself).
+    private func headForward(embedded: Tensor, encoded: Tensor, mask: SequenceMask, tokens: TokenRows?,
+                             rows: Tensor?) -> (features: Tensor, cache: HeadCache) {
         switch (spec.kind, spec.rcnnVariant) {
         case (.textrcnn, .paper):
-            let x = rcnnPaperInput(embedded: embedded, encoded: encoded, mask: mask)
-            let (z, projectionCache) = projection!.forward(x)
-            let hidden = z
-            Elementwise.tanh(z.data, hidden.data, count: z.count)
-            zeroPaddedSteps(hidden, mask: mask)
-            let (pooled, pool) = MaxPooling().forward(hidden, mask: mask)
-            return (pooled, .rcnnPaper(projection: projectionCache, hidden: hidden, pool: pool))
+            let (pooled, c) = paperHead!.forward(encoded: encoded, tokens: tokens!, rows: rows!, mask: mask)
+            return (pooled, .rcnnPaper(c))
         case (.textrcnn, .reference):
             let hidden = rcnnReferenceHidden(embedded: embedded, encoded: encoded, mask: mask)
             let (pooled, pool) = MaxPooling().forward(hidden, mask: mask)
@@ -204,7 +229,8 @@ public final class TextClassifier: ParameterOwner {
         }
     }
 
-    /// dFeatures `[B, F]` -> (dEncoderOutput `[T, B, D*H]`, extra dEmbedded `[T, B, E]` or nil).
+    /// dFeatures `[B, F]` -> (dEncoderOutput `[T, B, D*H]`, the head's gradient of the distinct
+    /// embedding rows `[U, E]` or nil).
     private func headBackward(_ dFeatures: Tensor, cache: Cache) -> (Tensor, Tensor?) {
         switch cache.head {
         case .last(let c):
@@ -219,54 +245,14 @@ public final class TextClassifier: ParameterOwner {
         case .rcnnReference(let hidden, let pool):
             // hidden = relu(pre): dPre = dHidden where hidden > 0 (relu'(0) taken as 0).
             let dHidden = MaxPooling().backward(dFeatures, cache: pool)
-            return splitReferenceGradient(dHidden, hidden: hidden, cache: cache)
-        case .rcnnPaper(let projectionCache, let hidden, let pool):
-            // hidden = tanh(z): dz = dHidden (1 - hidden^2); zero at padded steps since dHidden is.
-            let dHidden = MaxPooling().backward(dFeatures, cache: pool)
-            let dz = Tensor(uninitialized: dHidden.shape)   // written whole by tanhBackward
-            Elementwise.tanhBackward(output: hidden.data, outputGradient: dHidden.data,
-                                     inputGradient: dz.data, count: dHidden.count)
-            let dx = projection!.backward(dz, cache: projectionCache)
-            return splitPaperGradient(dx, cache: cache)
+            let (dOut, dEmbedded) = splitReferenceGradient(dHidden, hidden: hidden, cache: cache)
+            let dRows = Tensor([cache.tokens.count, spec.embeddingDim])
+            cache.tokens.accumulate(dEmbedded.data, width: spec.embeddingDim, into: dRows.data)
+            return (dOut, dRows)
+        case .rcnnPaper(let c):
+            let (dOut, dRows) = paperHead!.backward(dFeatures, cache: c, tokens: cache.tokens, lengths: cache.lengths)
+            return (dOut, dRows)
         }
-    }
-
-    /// x[t, b] = [l | e | r] `[T, B, H+E+H]`: l = forward output at t-1, r = backward output
-    /// at t+1, zeros where those steps do not exist, and zeros at padded steps.
-    private func rcnnPaperInput(embedded: Tensor, encoded: Tensor, mask: SequenceMask) -> Tensor {
-        let t = mask.steps, bsz = mask.batchSize, h = spec.hiddenSize, e = spec.embeddingDim
-        let width = 2 * h + e, dh = 2 * h
-        let x = Tensor([t, bsz, width])
-        let xp = x.data, emb = embedded.data, out = encoded.data
-        for b in 0..<bsz {
-            let len = mask.lengths[b]
-            for s in 0..<len {
-                let row = xp + (s * bsz + b) * width
-                if s > 0 { row.update(from: out + ((s - 1) * bsz + b) * dh, count: h) }
-                (row + h).update(from: emb + (s * bsz + b) * e, count: e)
-                if s + 1 < len { (row + h + e).update(from: out + ((s + 1) * bsz + b) * dh + h, count: h) }
-            }
-        }
-        return x
-    }
-
-    /// dx `[T, B, H+E+H]` -> (dOut, dEmbedded). Each dOut entry has exactly one source:
-    /// the forward half at step s from x[s+1]'s left part, the backward half from x[s-1]'s right part.
-    private func splitPaperGradient(_ dx: Tensor, cache: Cache) -> (Tensor, Tensor?) {
-        let t = cache.steps, bsz = cache.lengths.count, h = spec.hiddenSize, e = spec.embeddingDim
-        let width = 2 * h + e, dh = 2 * h
-        let dOut = Tensor([t, bsz, dh]), dEmb = Tensor([t, bsz, e])
-        let src = dx.data, o = dOut.data, de = dEmb.data
-        for b in 0..<bsz {
-            let len = cache.lengths[b]
-            for s in 0..<len {
-                let row = src + (s * bsz + b) * width
-                if s > 0 { (o + ((s - 1) * bsz + b) * dh).update(from: row, count: h) }
-                (de + (s * bsz + b) * e).update(from: row + h, count: e)
-                if s + 1 < len { (o + ((s + 1) * bsz + b) * dh + h).update(from: row + h + e, count: h) }
-            }
-        }
-        return (dOut, dEmb)
     }
 
     /// relu([e | out]) `[T, B, E+2H]` at real steps, zeros at padded ones.
@@ -286,7 +272,7 @@ public final class TextClassifier: ParameterOwner {
         return hidden
     }
 
-    private func splitReferenceGradient(_ dHidden: Tensor, hidden: Tensor, cache: Cache) -> (Tensor, Tensor?) {
+    private func splitReferenceGradient(_ dHidden: Tensor, hidden: Tensor, cache: Cache) -> (Tensor, Tensor) {
         let t = cache.steps, bsz = cache.lengths.count, e = spec.embeddingDim, dh = encoder.outputSize
         let width = e + dh
         let dOut = Tensor([t, bsz, dh]), dEmb = Tensor([t, bsz, e])
@@ -302,12 +288,4 @@ public final class TextClassifier: ParameterOwner {
         return (dOut, dEmb)
     }
 
-    private func zeroPaddedSteps(_ x: Tensor, mask: SequenceMask) {
-        let bsz = mask.batchSize
-        guard bsz > 0, mask.steps > 0 else { return }
-        let f = x.count / (mask.steps * bsz)
-        for s in 0..<mask.steps {
-            for b in 0..<bsz where s >= mask.lengths[b] { (x.data + (s * bsz + b) * f).update(repeating: 0, count: f) }
-        }
-    }
 }

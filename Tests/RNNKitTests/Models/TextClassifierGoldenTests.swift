@@ -69,7 +69,8 @@ final class TextClassifierGoldenTests: XCTestCase {
         let (golden, model, cache, logits, loss, batch) = try run("textrcnn_paper",
                                                                   spec(.textrcnn, layers: 1, variant: .paper, projection: 6))
         XCTAssertEqual(model.parameters.suffix(4).map(\.name), ["proj.weight", "proj.bias", "fc.weight", "fc.bias"])
-        guard case .rcnnPaper(_, let hidden, _) = cache.head else { return XCTFail("head") }
+        guard case .rcnnPaper(let head) = cache.head else { return XCTFail("head") }
+        let hidden = head.hidden
         assertGoldenClose(hidden.array, golden.timeMajor("hidden").map(Double.init), "hidden")
         assertCommon(golden, model, cache, logits, loss, batch, features: "pooled")
     }
