@@ -38,6 +38,36 @@ final class TrainerDeterminismTests: XCTestCase {
         XCTAssertEqual(one, two, "checkpoints differ between 1 and 2 threads")
     }
 
+    /// The trainer evaluates dev with the per-token inference tables built for the current weights
+    /// (and dropped again): its logged dev loss and accuracy must be those of a plain evaluation
+    /// of the checkpoint it wrote at the same point. (Checked: keeping the tables of epoch 1 for
+    /// epoch 2 fails this test.)
+    func testLoggedDevMetricsEqualPlainEvaluationOfTheCheckpoint() throws {
+        let dir = try temporaryDirectory(self)
+        let config = try TrainToolTests.writeConfig(in: dir, epochs: 2)
+        _ = try train(config, threads: 2)
+        let runDir = dir.appendingPathComponent("run")
+        let (trained, _) = try TrainedModel.load(checkpoint: runDir.appendingPathComponent("last.ckpt").path)
+        var labels = try LabelSet(names: trained.labels, isFixed: true, acceptsIndices: false)
+        var dataConfig = trained.config.data
+        dataConfig.train = dir.appendingPathComponent("dev.tsv").path
+        let examples = try CorpusReader.read(path: dataConfig.train, config: dataConfig, labels: &labels,
+                                             allowNewLabels: false, log: { _ in })
+        let dev = EncodedDataset(examples: examples, tokenizer: trained.tokenizer, vocabulary: trained.vocabulary)
+        XCTAssertGreaterThan(dev.lengths.reduce(0, +), trained.model.spec.vocabularySize,
+                             "the dev set must be large enough for the trainer to build the tables")
+        XCTAssertNil(trained.model.inputProjectionTables)
+        let plain = Evaluation.predict(trained.model, dataset: dev, padId: trained.vocabulary.padId, withLoss: true)
+        let accuracy = Evaluation.confusion(plain, labels: dev.labels).accuracy
+        let rows = try String(contentsOf: runDir.appendingPathComponent("log.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = rows[0], last = rows[rows.count - 1]
+        let loss = try XCTUnwrap(header.firstIndex(of: "dev_loss")), acc = try XCTUnwrap(header.firstIndex(of: "dev_accuracy"))
+        XCTAssertEqual(last[0], "2")
+        XCTAssertEqual(last[loss], String(format: "%.6g", plain.loss!))
+        XCTAssertEqual(last[acc], String(format: "%.6g", accuracy))
+    }
+
     func testInterruptedAndResumedRunEndsBitwiseEqual() throws {
         let dir = try temporaryDirectory(self)
         let config = try TrainToolTests.writeConfig(in: dir, epochs: 3, extraTraining: #", "schedule": {"kind": "step", "step_size": 1, "gamma": 0.5}"#)
