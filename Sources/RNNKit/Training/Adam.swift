@@ -46,40 +46,47 @@ public final class Adam: Optimizer {
             let n = p.value.count
             let w = p.value.data, g = p.grad.data, m = s.m.data, v = s.v.data
             let coupled = !decoupled && wd != 0
-            if decoupled && wd != 0 {
-                for i in 0..<n { w[i] *= decay }
-            }
-            // SIMD8 body and scalar tail run the same operations in the same order (IEEE
-            // sqrt and division are exact per lane), so every element rounds the same either way.
-            typealias V = SIMD8<Float>
-            let vb1 = V(repeating: b1), vb2 = V(repeating: b2), v1b1 = V(repeating: oneMinusB1)
-            let v1b2 = V(repeating: oneMinusB2), vEps = V(repeating: eps), vWd = V(repeating: wd)
-            let vCorr = V(repeating: sqrtCorrection2), vStep = V(repeating: stepSize)
-            var i = 0
-            while i + 8 <= n {
-                let wi = UnsafeRawPointer(w + i).loadUnaligned(as: V.self)
-                var gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
-                if coupled { gi = gi + vWd * wi }
-                let mi = vb1 * UnsafeRawPointer(m + i).loadUnaligned(as: V.self) + v1b1 * gi
-                let vi = vb2 * UnsafeRawPointer(v + i).loadUnaligned(as: V.self) + v1b2 * (gi * gi)
-                UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
-                UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
-                let denom = vi.squareRoot() / vCorr + vEps
-                UnsafeMutableRawPointer(w + i).storeBytes(of: wi - vStep * (mi / denom), as: V.self)
-                i += 8
-            }
-            while i < n {
-                let gi = coupled ? g[i] + wd * w[i] : g[i]
-                let mi = b1 * m[i] + oneMinusB1 * gi
-                let vi = b2 * v[i] + oneMinusB2 * (gi * gi)
-                m[i] = mi
-                v[i] = vi
-                let denom = vi.squareRoot() / sqrtCorrection2 + eps
-                w[i] -= stepSize * (mi / denom)
-                i += 1
+            // Every element is updated on its own, so splitting the elements over threads gives
+            // the same bits for any thread count (the embedding alone is millions of elements).
+            Parallel.forRanges(count: n, minimumPerTask: Adam.minimumElementsPerTask) { range in
+                if decoupled && wd != 0 {
+                    for i in range { w[i] *= decay }
+                }
+                // SIMD8 body and scalar tail run the same operations in the same order (IEEE
+                // sqrt and division are exact per lane), so every element rounds the same either way.
+                typealias V = SIMD8<Float>
+                let vb1 = V(repeating: b1), vb2 = V(repeating: b2), v1b1 = V(repeating: oneMinusB1)
+                let v1b2 = V(repeating: oneMinusB2), vEps = V(repeating: eps), vWd = V(repeating: wd)
+                let vCorr = V(repeating: sqrtCorrection2), vStep = V(repeating: stepSize)
+                var i = range.lowerBound
+                while i + 8 <= range.upperBound {
+                    let wi = UnsafeRawPointer(w + i).loadUnaligned(as: V.self)
+                    var gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+                    if coupled { gi = gi + vWd * wi }
+                    let mi = vb1 * UnsafeRawPointer(m + i).loadUnaligned(as: V.self) + v1b1 * gi
+                    let vi = vb2 * UnsafeRawPointer(v + i).loadUnaligned(as: V.self) + v1b2 * (gi * gi)
+                    UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
+                    UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
+                    let denom = vi.squareRoot() / vCorr + vEps
+                    UnsafeMutableRawPointer(w + i).storeBytes(of: wi - vStep * (mi / denom), as: V.self)
+                    i += 8
+                }
+                while i < range.upperBound {
+                    let gi = coupled ? g[i] + wd * w[i] : g[i]
+                    let mi = b1 * m[i] + oneMinusB1 * gi
+                    let vi = b2 * v[i] + oneMinusB2 * (gi * gi)
+                    m[i] = mi
+                    v[i] = vi
+                    let denom = vi.squareRoot() / sqrtCorrection2 + eps
+                    w[i] -= stepSize * (mi / denom)
+                    i += 1
+                }
             }
         }
     }
+
+    /// Below this many elements per task a parameter is updated on one thread.
+    static let minimumElementsPerTask = 1 << 15
 
     public func stateTensors(_ parameters: [Parameter]) -> [(name: String, values: [Float])] {
         var out: [(name: String, values: [Float])] = []

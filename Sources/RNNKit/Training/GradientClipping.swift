@@ -1,15 +1,33 @@
-/// Global L2 norm of all non-frozen gradients, accumulated in Double in parameter order.
+/// Global L2 norm of all non-frozen gradients, accumulated in Double: each parameter's gradient
+/// in fixed chunks of `normChunk` elements (squares summed in order within a chunk), then the
+/// chunk sums in parameter and chunk order. The chunks do not depend on the thread count, so
+/// neither does the norm, and they let both threads share the work.
 public func globalGradientNorm(_ parameters: [Parameter]) -> Float {
     var sum = 0.0
     for p in parameters where !p.frozen {
-        let g = p.grad.data
-        for i in 0..<p.grad.count {
-            let x = Double(g[i])
-            sum += x * x
+        let g = UnsafePointer(p.grad.data), n = p.grad.count
+        let chunks = (n + normChunk - 1) / normChunk
+        var partial = [Double](repeating: 0, count: chunks)
+        partial.withUnsafeMutableBufferPointer { partial in
+            let out = UnsafeSendable(partial.baseAddress!)
+            Parallel.forRanges(count: chunks, minimumPerTask: 8) { range in
+                for c in range {
+                    var s = 0.0
+                    for i in (c * normChunk)..<Swift.min(n, (c + 1) * normChunk) {
+                        let x = Double(g[i])
+                        s += x * x
+                    }
+                    out.value[c] = s
+                }
+            }
         }
+        for s in partial { sum += s }
     }
     return Float(sum.squareRoot())
 }
+
+/// Elements per partial sum of `globalGradientNorm`.
+let normChunk = 4096
 
 /// Scales every gradient by `min(1, maxNorm / (norm + 1e-6))` (PyTorch's `clip_grad_norm_`)
 /// and returns the total norm before clipping. Frozen parameters are left out.
@@ -20,7 +38,9 @@ public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float) -> Float
     if coefficient < 1 {
         for p in parameters where !p.frozen {
             let g = p.grad.data
-            for i in 0..<p.grad.count { g[i] *= coefficient }
+            Parallel.forRanges(count: p.grad.count, minimumPerTask: 1 << 15) { range in
+                for i in range { g[i] *= coefficient }
+            }
         }
     }
     return norm
