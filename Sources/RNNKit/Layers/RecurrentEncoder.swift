@@ -220,10 +220,12 @@ public final class RecurrentEncoder: ParameterOwner {
     /// Runs both directions of layer `l`. With `keep == false` every per-step cache block
     /// aliases one `[B, ...]` block (nothing is kept for backward).
     /// `gather`, when given for layer 0, writes direction d's input projection `[T*B, G*H]`
-    /// (W_ih x + b_ih) instead of computing it from `input`.
+    /// (W_ih x + b_ih) instead of computing it from `input`. `lookup`, when given for layer 0,
+    /// is read in place instead: direction d's per-token table and the time-major token ids.
     private func runLayer(_ l: Int, input: Tensor, mask: SequenceMask, output: Tensor,
                           finalHidden: Tensor, finalCell: Tensor?, keep: Bool,
-                          gather: ((Int, UnsafeMutablePointer<Float>) -> Void)? = nil) -> [DirectionCache] {
+                          gather: ((Int, UnsafeMutablePointer<Float>) -> Void)? = nil,
+                          lookup: (tables: [UnsafePointer<Float>], ids: UnsafePointer<Int32>)? = nil) -> [DirectionCache] {
         let steps = mask.steps, rows = mask.batchSize, h = hiddenSize
         let inSize = l == 0 ? inputSize : outputSize
         let gh = cell.gateCount * h, cw = cell.cacheWidth * h
@@ -241,7 +243,7 @@ public final class RecurrentEncoder: ParameterOwner {
                 gates: Tensor([cacheSteps * rows, cw]),
                 previousCell: cell == .lstm ? stateCache() : nil,
                 tanhCell: cell == .lstm ? Tensor([cacheSteps * rows, h]) : nil))
-            projections.append(Tensor(uninitialized: [steps * rows, gh]))
+            projections.append(Tensor(uninitialized: [lookup == nil ? steps * rows : 0, gh]))
             scratch.append(Tensor([rows, gh]))
             jordanScratch.append(Tensor([rows, cell == .jordan ? h : 0]))
         }
@@ -253,7 +255,9 @@ public final class RecurrentEncoder: ParameterOwner {
                 let cache = caches[d]
                 let xp = projections[d].data, hh = scratch[d].data, yp = jordanScratch[d].data
                 // Input projection for all steps: X [T*B, in] x W_ih^T, b_ih folded in.
-                if let gather, l == 0 {
+                if lookup != nil {
+                    // Read in place from the table (below).
+                } else if let gather, l == 0 {
                     gather(d, xp)
                 } else {
                     self.project(input.data, rows: steps * rows, layer: l, direction: d, into: xp,
@@ -277,7 +281,8 @@ public final class RecurrentEncoder: ParameterOwner {
                     matmul(.none, m: rows, alpha: 1, a: state, lda: h, packedB: packedWhh, beta: 0, c: hh, ldc: gh)
                     let step = RecurrentForwardStep(
                         rows: rows, hidden: h, lengths: lengthsPointer, step: t,
-                        inputProjection: xp + t * rows * gh, recurrentProjection: hh,
+                        inputProjection: lookup.map { $0.tables[d] } ?? UnsafePointer(xp + t * rows * gh),
+                        inputRows: lookup.map { $0.ids + t * rows }, recurrentProjection: hh,
                         recurrentBias: w.recurrentBias.value.data, state: state, cell: cellState,
                         gates: cache.gates.data + ct * rows * cw,
                         tanhCell: cache.tanhCell.map { $0.data + ct * rows * h },
@@ -385,16 +390,12 @@ public final class RecurrentEncoder: ParameterOwner {
         let placeholder = Tensor([t, b, 0])
         var output = placeholder
         ids.withUnsafeBufferPointer { idBuffer in
-            let idp = UnsafeSendable(idBuffer.baseAddress)
-            let gather = { (d: Int, xp: UnsafeMutablePointer<Float>) in
-                guard let ids = idp.value else { return }
-                let table = UnsafePointer(tables[d].data)
-                for r in 0..<(t * b) { (xp + r * gh).update(from: table + Int(ids[r]) * gh, count: gh) }
-            }
+            // The cells read layer 0's rows from the tables in place (no copy per position).
+            let lookup = idBuffer.baseAddress.map { (tables: tables.map { UnsafePointer($0.data) }, ids: $0) }
             for l in 0..<layers {
                 let next = Tensor([t, b, outputSize])
                 _ = runLayer(l, input: output, mask: mask, output: next, finalHidden: finalHidden,
-                             finalCell: finalCell, keep: false, gather: l == 0 ? gather : nil)
+                             finalCell: finalCell, keep: false, lookup: l == 0 ? lookup : nil)
                 output = next
             }
         }

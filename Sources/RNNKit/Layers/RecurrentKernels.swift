@@ -32,8 +32,11 @@ struct RecurrentForwardStep {
     /// Sequence lengths; row b is real at step t when t < lengths[b].
     var lengths: UnsafePointer<Int>
     var step: Int
-    /// `[B, G*H]`: W_ih x_t + b_ih.
+    /// `[B, G*H]`: W_ih x_t + b_ih; with `inputRows`, a table whose row `inputRows[b]` is row b's.
     var inputProjection: UnsafePointer<Float>
+    /// Token id of each row at step t when `inputProjection` is a per-token table (inference):
+    /// the cell reads the table row in place instead of a copy of it.
+    var inputRows: UnsafePointer<Int32>? = nil
     /// `[B, G*H]`: W_hh s_{t-1} (no bias).
     var recurrentProjection: UnsafePointer<Float>
     /// `[G*H]`: b_hh.
@@ -50,6 +53,12 @@ struct RecurrentForwardStep {
     var outputStride: Int
 
     @inline(__always) func isReal(_ b: Int) -> Bool { step < lengths[b] }
+
+    /// Row b's input projection (`width` = G*H floats).
+    @inline(__always) func inputProjection(row b: Int, width: Int) -> UnsafePointer<Float> {
+        if let ids = inputRows { return inputProjection + Int(ids[b]) * width }
+        return inputProjection + b * width
+    }
 }
 
 /// Pointers one backward step of a cell works on, for the B rows of step t.

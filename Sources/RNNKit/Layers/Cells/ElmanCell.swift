@@ -10,7 +10,7 @@ enum ElmanCell {
         let h = s.hidden
         let zero = SIMD8<Float>()
         for b in 0..<s.rows where s.isReal(b) {
-            let xp = s.inputProjection + b * h, hp = s.recurrentProjection + b * h, bias = s.recurrentBias
+            let xp = s.inputProjection(row: b, width: h), hp = s.recurrentProjection + b * h, bias = s.recurrentBias
             let gates = s.gates + b * h, state = s.state + b * h
             let out = s.output + b * s.outputStride
             var j = 0

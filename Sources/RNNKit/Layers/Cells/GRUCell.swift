@@ -14,7 +14,7 @@ enum GRUCell {
         let h = s.hidden, gh = 3 * h, cw = 4 * h
         let one = SIMD8<Float>(repeating: 1)
         for b in 0..<s.rows where s.isReal(b) {
-            let xp = s.inputProjection + b * gh, hp = s.recurrentProjection + b * gh, bias = s.recurrentBias
+            let xp = s.inputProjection(row: b, width: gh), hp = s.recurrentProjection + b * gh, bias = s.recurrentBias
             let gates = s.gates + b * cw
             let state = s.state + b * h
             let out = s.output + b * s.outputStride

@@ -19,7 +19,7 @@ enum JordanCell {
     static func forwardHidden(_ s: RecurrentForwardStep) {
         let h = s.hidden
         for b in 0..<s.rows where s.isReal(b) {
-            let xp = s.inputProjection + b * h, hp = s.recurrentProjection + b * h, bias = s.recurrentBias
+            let xp = s.inputProjection(row: b, width: h), hp = s.recurrentProjection + b * h, bias = s.recurrentBias
             let gates = s.gates + b * 2 * h
             var j = 0
             while j < h {

@@ -14,7 +14,7 @@ enum LSTMCell {
         let h = s.hidden, gh = 4 * h
         let cell = s.cell!, tanhCell = s.tanhCell!
         for b in 0..<s.rows where s.isReal(b) {
-            let xp = s.inputProjection + b * gh, hp = s.recurrentProjection + b * gh, bias = s.recurrentBias
+            let xp = s.inputProjection(row: b, width: gh), hp = s.recurrentProjection + b * gh, bias = s.recurrentBias
             let gates = s.gates + b * gh
             let state = s.state + b * h, c = cell + b * h, tc = tanhCell + b * h
             let out = s.output + b * s.outputStride
