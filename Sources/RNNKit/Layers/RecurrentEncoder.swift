@@ -182,9 +182,24 @@ public final class RecurrentEncoder: ParameterOwner {
                 }
             }
             output = Tensor([t, b, outputSize])
-            let layerCache = runLayer(l, input: input, mask: mask, output: output,
-                                      finalHidden: finalHidden, finalCell: finalCell, keep: true,
-                                      gather: l == 0 ? tokens.map { distinctRowsProjection(x, tokens: $0) } : nil)
+            let layerCache: [DirectionCache]
+            if l == 0, let tokens {
+                // Layer 0 from distinct rows: their projections `[U, G*H]` per direction, read by
+                // the cells in place through each position's slot (padded slots are never read).
+                let projected = (0..<directions).map { d in
+                    let p = Tensor(uninitialized: [tokens.count, cell.gateCount * hiddenSize])
+                    project(x.data, rows: tokens.count, layer: 0, direction: d, into: p.data)
+                    return p
+                }
+                layerCache = tokens.slots.withUnsafeBufferPointer { slots in
+                    runLayer(l, input: input, mask: mask, output: output, finalHidden: finalHidden,
+                             finalCell: finalCell, keep: true,
+                             lookup: slots.baseAddress.map { (tables: projected.map { UnsafePointer($0.data) }, ids: $0) })
+                }
+            } else {
+                layerCache = runLayer(l, input: input, mask: mask, output: output,
+                                      finalHidden: finalHidden, finalCell: finalCell, keep: true)
+            }
             inputs.append(input)
             masks.append(dropMask)
             caches.append(layerCache)
@@ -219,12 +234,11 @@ public final class RecurrentEncoder: ParameterOwner {
 
     /// Runs both directions of layer `l`. With `keep == false` every per-step cache block
     /// aliases one `[B, ...]` block (nothing is kept for backward).
-    /// `gather`, when given for layer 0, writes direction d's input projection `[T*B, G*H]`
-    /// (W_ih x + b_ih) instead of computing it from `input`. `lookup`, when given for layer 0,
-    /// is read in place instead: direction d's per-token table and the time-major token ids.
+    /// `lookup`, when given for layer 0, replaces the input projection: direction d's rows
+    /// `W_ih x + b_ih` are `tables[d]` rows, row `ids[t * B + b]` for position (t, b), read in
+    /// place by the cells (a per-vocabulary table, or the projections of a batch's distinct tokens).
     private func runLayer(_ l: Int, input: Tensor, mask: SequenceMask, output: Tensor,
                           finalHidden: Tensor, finalCell: Tensor?, keep: Bool,
-                          gather: ((Int, UnsafeMutablePointer<Float>) -> Void)? = nil,
                           lookup: (tables: [UnsafePointer<Float>], ids: UnsafePointer<Int32>)? = nil) -> [DirectionCache] {
         let steps = mask.steps, rows = mask.batchSize, h = hiddenSize
         let inSize = l == 0 ? inputSize : outputSize
@@ -232,7 +246,7 @@ public final class RecurrentEncoder: ParameterOwner {
         let cacheSteps = keep ? steps : Swift.min(steps, 1)
         // Workspaces and caches are allocated here, once per call, before any step runs.
         // Left uninitialised: the previous states (kept: copied at every step for all rows) and
-        // the projections (every row written by `project` or `gather`). Gates and tanh(c) are
+        // the projections (every row written by `project`; empty under a lookup). Gates and tanh(c) are
         // written at real rows only, so they start at zero.
         var caches = [DirectionCache]()
         var projections = [Tensor](), scratch = [Tensor](), jordanScratch = [Tensor]()
@@ -255,11 +269,7 @@ public final class RecurrentEncoder: ParameterOwner {
                 let cache = caches[d]
                 let xp = projections[d].data, hh = scratch[d].data, yp = jordanScratch[d].data
                 // Input projection for all steps: X [T*B, in] x W_ih^T, b_ih folded in.
-                if lookup != nil {
-                    // Read in place from the table (below).
-                } else if let gather, l == 0 {
-                    gather(d, xp)
-                } else {
+                if lookup == nil {
                     self.project(input.data, rows: steps * rows, layer: l, direction: d, into: xp,
                                  packedWeight: keep ? nil : self.inferencePacks?[l][d].input)
                 }
@@ -347,17 +357,6 @@ public final class RecurrentEncoder: ParameterOwner {
     }
 
     public func discardInferencePacks() { inferencePacks = nil }
-
-    /// Layer 0's input projection for `runLayer`'s `gather`: projects the distinct rows once
-    /// (`[U, G*H]`) and copies each result to the positions that read it.
-    private func distinctRowsProjection(_ rows: Tensor, tokens: TokenRows) -> (Int, UnsafeMutablePointer<Float>) -> Void {
-        let gh = cell.gateCount * hiddenSize
-        return { d, xp in
-            let projected = Tensor(uninitialized: [tokens.count, gh])
-            self.project(rows.data, rows: tokens.count, layer: 0, direction: d, into: projected.data)
-            tokens.gather(projected.data, width: gh, into: xp)
-        }
-    }
 
     /// Layer 0's input projection of every row of `vectors` `[V, inputSize]` (an embedding
     /// table), one `[V, G*H]` tensor per direction: what `inference(ids:...)` looks up instead

@@ -2,8 +2,8 @@
 ///
 /// Why: the first encoder layer multiplies every position's embedding by W_ih, but a batch of
 /// 128 Chinese titles (about 2,400 characters) holds only about 950 distinct characters. Projecting
-/// the distinct rows once and copying the results to their positions gives the same forward
-/// values bitwise (matmul computes each row independently); in backward the gradients of the
+/// the distinct rows once and letting each position read its row through its slot gives the same
+/// forward values bitwise (matmul computes each row independently); in backward the gradients of the
 /// positions that share a token are summed first, so dW_ih and the embedding gradient each
 /// become one matmul over the distinct rows instead of over all positions (a different, fixed
 /// summation order: deterministic, not bitwise the per-position sum).
