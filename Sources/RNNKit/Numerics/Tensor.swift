@@ -10,12 +10,9 @@ public final class Tensor {
     public private(set) var capacity: Int
     public private(set) var data: UnsafeMutablePointer<Float>
 
-    public init(_ shape: [Int]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
-        self.shape = shape
-        self.count = shape.reduce(1, *)
-        self.capacity = Swift.max(count, 1)
-        self.data = .allocate(capacity: capacity)
+    /// Zero-filled.
+    public convenience init(_ shape: [Int]) {
+        self.init(uninitialized: shape)
         data.initialize(repeating: 0, count: capacity)
     }
 
