@@ -43,20 +43,6 @@ public struct TokenRows {
         self.batchSize = b
     }
 
-    /// x[p] = rows[slots[p]] for every real position p (`width` floats each), zero at padded
-    /// positions: every row of x is written.
-    func gather(_ rows: UnsafePointer<Float>, width: Int, into x: UnsafeMutablePointer<Float>) {
-        slots.withUnsafeBufferPointer { slots in
-            for p in 0..<slots.count {
-                if slots[p] >= 0 {
-                    (x + p * width).update(from: rows + Int(slots[p]) * width, count: width)
-                } else {
-                    (x + p * width).update(repeating: 0, count: width)
-                }
-            }
-        }
-    }
-
     /// rows[u] += x[p] for every real position p with slot u, positions in time-major order
     /// (so each sum is formed in the same order every time). `x` is `[T * B, width]`.
     func accumulate(_ x: UnsafePointer<Float>, width: Int, into rows: UnsafeMutablePointer<Float>) {

@@ -18,12 +18,17 @@ final class TokenRowsTests: XCTestCase {
         XCTAssertEqual(tokens.count, 3)
     }
 
-    func testGatherCopiesRowsToRealPositionsAndAccumulateSumsThemBack() {
+    /// The per-position tensor the slots describe: x[p] = rows[slots[p]], zero at padded positions.
+    private func dense(_ rows: Tensor, _ tokens: TokenRows, width: Int) -> Tensor {
+        let x = Tensor([tokens.slots.count, width])
+        for (p, slot) in tokens.slots.enumerated() where slot >= 0 {
+            (x.data + p * width).update(from: rows.data + Int(slot) * width, count: width)
+        }
+        return x
+    }
+
+    func testAccumulateSumsPositionsPerToken() {
         let tokens = TokenRows(batch, vocabularySize: 8)
-        let rows: [Float] = [1, 2, 10, 20, 100, 200]   // [U = 3, width 2]
-        var x = [Float](repeating: -1, count: 8 * 2)
-        rows.withUnsafeBufferPointer { r in x.withUnsafeMutableBufferPointer { tokens.gather(r.baseAddress!, width: 2, into: $0.baseAddress!) } }
-        XCTAssertEqual(x, [1, 2, 10, 20, 10, 20, 1, 2, 1, 2, 0, 0, 100, 200, 0, 0], "padded rows zero")
         var sums = [Float](repeating: 0, count: 6)
         let positions: [Float] = (0..<16).map(Float.init)
         positions.withUnsafeBufferPointer { p in sums.withUnsafeMutableBufferPointer { tokens.accumulate(p.baseAddress!, width: 2, into: $0.baseAddress!) } }
@@ -63,8 +68,8 @@ final class TokenRowsTests: XCTestCase {
             for (u, id) in tokens.ids.enumerated() {
                 (rows.data + u * inputSize).update(from: table.data + Int(id) * inputSize, count: inputSize)
             }
-            let dense = Tensor([t, b, inputSize])
-            tokens.gather(rows.data, width: inputSize, into: dense.data)
+            let dense = self.dense(rows, tokens, width: inputSize)
+            dense.reshape([t, b, inputSize])
 
             var initRng = RandomSource(seed: 9)
             let encoder = RecurrentEncoder(cell: cell, inputSize: inputSize, hiddenSize: 4, layers: 2, bidirectional: true,
