@@ -34,8 +34,9 @@ struct RecurrentForwardStep {
     var step: Int
     /// `[B, G*H]`: W_ih x_t + b_ih; with `inputRows`, a table whose row `inputRows[b]` is row b's.
     var inputProjection: UnsafePointer<Float>
-    /// Token id of each row at step t when `inputProjection` is a per-token table (inference):
-    /// the cell reads the table row in place instead of a copy of it.
+    /// Row index into `inputProjection` of each row at step t when that is a table (a per-token
+    /// table in inference, the distinct tokens' projections in training): the cell reads the
+    /// row in place instead of a copy of it. Padded rows' entries are never read.
     var inputRows: UnsafePointer<Int32>? = nil
     /// `[B, G*H]`: W_hh s_{t-1} (no bias).
     var recurrentProjection: UnsafePointer<Float>

@@ -31,14 +31,9 @@ public func matmul(
     beta: Float,
     c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-    precondition(m >= 0 && n >= 0 && k >= 0, "matmul: negative dimension m=\(m) n=\(n) k=\(k)")
-    precondition(ldc >= Swift.max(1, n), "matmul: ldc \(ldc) < n \(n)")
-    if m == 0 || n == 0 { return }
-    if k == 0 || alpha == 0 {
-        MatmulCore.scale(m: m, n: n, beta: beta, c: c, ldc: ldc)
+    if MatmulCore.finishedTrivially(transA, m: m, n: n, k: k, alpha: alpha, lda: lda, beta: beta, c: c, ldc: ldc) {
         return
     }
-    precondition(lda >= Swift.max(1, transA == .none ? k : m), "matmul: lda \(lda) too small")
     precondition(ldb >= Swift.max(1, transB == .none ? n : k), "matmul: ldb \(ldb) too small")
 
     let operands = MatmulOperands(
@@ -67,6 +62,22 @@ struct MatmulOperands: @unchecked Sendable {
 enum MatmulCore {
     /// Products with at most this many multiply-adds skip packing and threads.
     static let directPathMaxMACs = 24 * 24 * 24
+
+    /// The checks and trivial cases both `matmul` entry points share: checks the dimensions and
+    /// C's and A's strides; returns true when nothing is left to multiply (m or n is 0, or k or
+    /// alpha is 0 and C has been scaled by beta).
+    static func finishedTrivially(_ transA: Transpose, m: Int, n: Int, k: Int, alpha: Float, lda: Int,
+                                  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) -> Bool {
+        precondition(m >= 0 && n >= 0 && k >= 0, "matmul: negative dimension m=\(m) n=\(n) k=\(k)")
+        precondition(ldc >= Swift.max(1, n), "matmul: ldc \(ldc) < n \(n)")
+        if m == 0 || n == 0 { return true }
+        if k == 0 || alpha == 0 {
+            scale(m: m, n: n, beta: beta, c: c, ldc: ldc)
+            return true
+        }
+        precondition(lda >= Swift.max(1, transA == .none ? k : m), "matmul: lda \(lda) too small")
+        return false
+    }
 
     /// C = beta * C (C = 0 when beta == 0, without reading C).
     static func scale(m: Int, n: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {

@@ -39,20 +39,8 @@ extension MatmulCore {
             ap += 6
             bp += 64
         }
-        let va = V(repeating: alpha)
-        let vb = V(repeating: beta)
         @inline(__always) func merge(_ row: UnsafeMutablePointer<Float>, _ lo: V, _ hi: V) {
-            let raw = UnsafeMutableRawPointer(row)
-            if first && beta == 0 {
-                raw.storeBytes(of: va * lo, as: V.self)
-                raw.storeBytes(of: va * hi, toByteOffset: 32, as: V.self)
-            } else {
-                var old0 = raw.loadUnaligned(as: V.self)
-                var old1 = raw.loadUnaligned(fromByteOffset: 32, as: V.self)
-                if first { old0 = vb * old0; old1 = vb * old1 }
-                raw.storeBytes(of: Elementwise.fma(va, lo, old0), as: V.self)
-                raw.storeBytes(of: Elementwise.fma(va, hi, old1), toByteOffset: 32, as: V.self)
-            }
+            mergeRow(row, lo, hi, alpha: alpha, beta: beta, first: first)
         }
         merge(c, c00, c01)
         merge(c + ldc, c10, c11)
@@ -60,6 +48,30 @@ extension MatmulCore {
         merge(c + 3 * ldc, c30, c31)
         merge(c + 4 * ldc, c40, c41)
         merge(c + 5 * ldc, c50, c51)
+    }
+
+    /// Merges one row's 16 accumulated products (`lo`, `hi`) into C, the formula every kernel
+    /// shares: first block: C = alpha*acc (beta == 0, C not read) or fma(alpha, acc, beta*C);
+    /// later blocks: C = fma(alpha, acc, C).
+    @inline(__always)
+    static func mergeRow(_ row: UnsafeMutablePointer<Float>, _ lo: SIMD8<Float>, _ hi: SIMD8<Float>,
+                         alpha: Float, beta: Float, first: Bool) {
+        typealias V = SIMD8<Float>
+        let va = V(repeating: alpha)
+        let raw = UnsafeMutableRawPointer(row)
+        if first && beta == 0 {
+            raw.storeBytes(of: va * lo, as: V.self)
+            raw.storeBytes(of: va * hi, toByteOffset: 32, as: V.self)
+        } else {
+            var old0 = raw.loadUnaligned(as: V.self)
+            var old1 = raw.loadUnaligned(fromByteOffset: 32, as: V.self)
+            if first {
+                let vb = V(repeating: beta)
+                old0 = vb * old0; old1 = vb * old1
+            }
+            raw.storeBytes(of: Elementwise.fma(va, lo, old0), as: V.self)
+            raw.storeBytes(of: Elementwise.fma(va, hi, old1), toByteOffset: 32, as: V.self)
+        }
     }
 
     /// An edge tile (rows < 6 or cols < 16): runs the same kernel on a 6 x 16 scratch

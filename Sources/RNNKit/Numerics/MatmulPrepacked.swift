@@ -67,14 +67,9 @@ public func matmul(
     c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     let n = packedB.n, k = packedB.k
-    precondition(m >= 0, "matmul: negative dimension m=\(m)")
-    precondition(ldc >= Swift.max(1, n), "matmul: ldc \(ldc) < n \(n)")
-    if m == 0 || n == 0 { return }
-    if k == 0 || alpha == 0 {
-        MatmulCore.scale(m: m, n: n, beta: beta, c: c, ldc: ldc)
+    if MatmulCore.finishedTrivially(transA, m: m, n: n, k: k, alpha: alpha, lda: lda, beta: beta, c: c, ldc: ldc) {
         return
     }
-    precondition(lda >= Swift.max(1, transA == .none ? k : m), "matmul: lda \(lda) too small")
     let operands = MatmulOperands(
         transA: transA == .transpose, transB: packedB.transB == .transpose,
         m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: packedB.b, ldb: packedB.ldb,

@@ -84,21 +84,9 @@ extension MatmulCore {
             ap += s.aStep
             bp += bStepBytes
         }
-        let va = V(repeating: alpha)
-        let vb = V(repeating: beta)
         @inline(__always) func merge(_ row: UnsafeMutablePointer<Float>, _ lo: V, _ hi: V) {
             if cols == nr {
-                let raw = UnsafeMutableRawPointer(row)
-                if first && beta == 0 {
-                    raw.storeBytes(of: va * lo, as: V.self)
-                    raw.storeBytes(of: va * hi, toByteOffset: 32, as: V.self)
-                } else {
-                    var old0 = raw.loadUnaligned(as: V.self)
-                    var old1 = raw.loadUnaligned(fromByteOffset: 32, as: V.self)
-                    if first { old0 = vb * old0; old1 = vb * old1 }
-                    raw.storeBytes(of: Elementwise.fma(va, lo, old0), as: V.self)
-                    raw.storeBytes(of: Elementwise.fma(va, hi, old1), toByteOffset: 32, as: V.self)
-                }
+                mergeRow(row, lo, hi, alpha: alpha, beta: beta, first: first)
             } else {
                 // Column edge: the same formula one lane at a time (a scalar product and
                 // `Elementwise.fma` round exactly like one lane of the vector ones).
