@@ -133,8 +133,7 @@ enum ModelBenchmark {
             guard o.padTo > batch.steps else { return batch }
             var ids = [Int32](repeating: padId, count: o.padTo * batch.size)
             for k in 0..<(batch.steps * batch.size) { ids[k] = batch.ids[k] }
-            return Batch(ids: ids, lengths: batch.lengths, steps: o.padTo, labels: batch.labels,
-                         exampleIndices: batch.exampleIndices)
+            return Batch(ids: ids, lengths: batch.lengths, steps: o.padTo, labels: batch.labels)
         }
 
         switch o.what {
@@ -148,13 +147,14 @@ enum ModelBenchmark {
             let optimizer: Optimizer = Adam(beta1: Float(t.beta1), beta2: Float(t.beta2), eps: Float(t.eps),
                                             weightDecay: Float(t.weightDecay), decoupled: t.optimizer == .adamw)
             let loss = SoftmaxCrossEntropy()
+            let workspace = model.makeWorkspace(), lossWorkspace = SoftmaxCrossEntropy.Workspace()
             var started = 0.0, cpuStarted = 0.0, examples = 0, steps = 0
             for (n, batch) in batches.enumerated() {
                 if n == o.warmup { started = now(); cpuStarted = cpuSeconds() }
                 parameters.zeroGrads()
-                let (logits, cache) = model.forward(batch, training: true, rng: &dropoutRandom)
-                let out = loss.forward(logits: logits, labels: batch.labels)
-                model.backward(out.dLogits, cache: cache)
+                let logits = model.forward(batch, workspace: workspace, rng: &dropoutRandom)
+                _ = loss.forward(logits: logits, labels: batch.labels, workspace: lossWorkspace)
+                model.backward(lossWorkspace.dLogits, workspace: workspace)
                 if t.clipNorm > 0 { clipGradientNorm(parameters, maxNorm: Float(t.clipNorm)) }
                 optimizer.step(parameters, learningRate: Float(t.lr))
                 if n >= o.warmup { examples += batch.size; steps += batch.steps }
@@ -170,43 +170,44 @@ enum ModelBenchmark {
             let batcher = Batcher(lengths: data.train.lengths, batchSize: 128, lengthBuckets: t.lengthBuckets, seed: t.seed)
             let order = batcher.batches(epoch: 0).filter { $0.count == 128 }
             let batches = (0..<(o.warmup + o.batches)).map { makeBatch(order[$0 % order.count]) }
-            func measure() -> (rate: Double, checksum: Float) {
+            func measure(_ plan: InferencePlan) -> (rate: Double, checksum: Float) {
                 var started = 0.0, examples = 0
                 var sink: Float = 0
+                let workspace = plan.makeWorkspace()
                 for (n, batch) in batches.enumerated() {
                     if n == o.warmup { started = now() }
-                    let logits = model.inference(batch)
+                    let logits = plan.logits(batch, workspace: workspace)
                     sink += logits[0]
                     if n >= o.warmup { examples += batch.size }
                 }
                 return (Double(examples) / (now() - started), sink)
             }
-            let plain = measure()
+            let plain = measure(model.makeInferencePlan(tables: false))
             let tableStart = now()
-            model.prepareForInference()
+            let tablePlan = model.makeInferencePlan()
             result["table_build_ms"] = 1000 * (now() - tableStart)
-            let table = measure()
+            let table = measure(tablePlan)
             result["examples_per_s_plain"] = plain.rate
             result["examples_per_s"] = table.rate
             result["same_logits"] = plain.checksum.bitPattern == table.checksum.bitPattern
         default: // latency
             let reps = o.batches * 20
             let singles = (0..<(o.warmup + reps)).map { makeBatch([($0 * 7919) % data.train.count]) }
-            func measure() -> (mean: Double, median: Double, checksum: Float) {
+            func measure(_ plan: InferencePlan) -> (mean: Double, median: Double, checksum: Float) {
                 var times = [Double]()
                 var sink: Float = 0
+                let workspace = plan.makeWorkspace()
                 for (n, batch) in singles.enumerated() {
                     let start = now()
-                    let logits = model.inference(batch)
+                    let logits = plan.logits(batch, workspace: workspace)
                     sink += logits[0]
                     if n >= o.warmup { times.append(now() - start) }
                 }
                 times.sort()
                 return (1000 * times.reduce(0, +) / Double(times.count), 1000 * times[times.count / 2], sink)
             }
-            let plain = measure()
-            model.prepareForInference()
-            let table = measure()
+            let plain = measure(model.makeInferencePlan(tables: false))
+            let table = measure(model.makeInferencePlan())
             result["latency_ms_plain"] = plain.mean
             result["median_ms_plain"] = plain.median
             result["latency_ms"] = table.mean

@@ -38,10 +38,10 @@ final class TrainerDeterminismTests: XCTestCase {
         XCTAssertEqual(one, two, "checkpoints differ between 1 and 2 threads")
     }
 
-    /// The trainer evaluates dev with the per-token inference tables built for the current weights
-    /// (and dropped again): its logged dev loss and accuracy must be those of a plain evaluation
-    /// of the checkpoint it wrote at the same point. (Checked: keeping the tables of epoch 1 for
-    /// epoch 2 fails this test.)
+    /// The trainer evaluates dev on an inference plan (with per-token tables) of the current
+    /// weights: its logged dev loss and accuracy must be those of a plain evaluation (a plan
+    /// without tables) of the checkpoint it wrote at the same point. (Checked: reusing the plan of
+    /// epoch 1 for epoch 2 fails this test.)
     func testLoggedDevMetricsEqualPlainEvaluationOfTheCheckpoint() throws {
         let dir = try temporaryDirectory(self)
         let config = try TrainToolTests.writeConfig(in: dir, epochs: 2)
@@ -56,9 +56,10 @@ final class TrainerDeterminismTests: XCTestCase {
         let dev = EncodedDataset(examples: examples, tokenizer: trained.tokenizer, vocabulary: trained.vocabulary)
         XCTAssertGreaterThan(dev.lengths.reduce(0, +), trained.model.spec.vocabularySize,
                              "the dev set must be large enough for the trainer to build the tables")
-        XCTAssertNil(trained.model.inputProjectionTables)
-        let plain = Evaluation.predict(trained.model, dataset: dev, padId: trained.vocabulary.padId, withLoss: true)
-        let accuracy = Evaluation.confusion(plain, labels: dev.labels).accuracy
+        let plan = trained.model.makeInferencePlan(tables: false)
+        XCTAssertFalse(plan.hasInputTables)
+        let plain = plan.predict(dev, padId: trained.vocabulary.padId)
+        let accuracy = plain.confusion(labels: dev.labels).accuracy
         let rows = try String(contentsOf: runDir.appendingPathComponent("log.csv"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         let header = rows[0], last = rows[rows.count - 1]

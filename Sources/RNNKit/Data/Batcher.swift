@@ -54,8 +54,8 @@ public struct Batcher {
         return result
     }
 
-    /// Batches for evaluation: no randomness, sorted by length to reduce
-    /// padding (results go back to their examples through `exampleIndices`).
+    /// Batches for evaluation: no randomness, sorted by length to reduce padding (callers map
+    /// each batch row back to its example through the returned index lists).
     public func evaluationBatches() -> [[Int]] {
         let sorted = lengths.indices.sorted { a, b in lengths[a] != lengths[b] ? lengths[a] < lengths[b] : a < b }
         return Batcher.cut(sorted, batchSize: batchSize)
@@ -69,13 +69,13 @@ public struct Batcher {
 /// Examples turned into token ids: what the batcher and the model consume.
 public struct EncodedDataset {
     public var sequences: [[Int32]]
-    /// Class per example; -1 when unknown (prediction).
+    /// Class per example; empty for unlabelled text (prediction).
     public var labels: [Int]
     /// Source line per example.
     public var lines: [Int]
 
     public init(sequences: [[Int32]], labels: [Int], lines: [Int]) {
-        precondition(sequences.count == labels.count && labels.count == lines.count)
+        precondition((labels.isEmpty || sequences.count == labels.count) && sequences.count == lines.count)
         self.sequences = sequences
         self.labels = labels
         self.lines = lines
@@ -89,18 +89,20 @@ public struct EncodedDataset {
                   labels: examples.map(\.label), lines: examples.map(\.line))
     }
 
-    /// Unlabelled texts (prediction): labels are -1, lines count from 1.
+    /// Unlabelled texts (prediction): no labels, lines count from 1.
     public init(texts: [String], tokenizer: Tokenizer, vocabulary: Vocabulary) {
         self.init(sequences: texts.map { vocabulary.encode(tokenizer.tokens($0)) },
-                  labels: [Int](repeating: -1, count: texts.count), lines: texts.indices.map { $0 + 1 })
+                  labels: [], lines: texts.indices.map { $0 + 1 })
     }
+
+    public var isLabelled: Bool { !labels.isEmpty || sequences.isEmpty }
 
     public var count: Int { sequences.count }
     public var lengths: [Int] { sequences.map(\.count) }
 
     /// A padded, time-major batch of the given examples, in the given order.
     public func batch(_ indices: [Int], padId: Int32) -> Batch {
-        Batch(sequences: indices.map { sequences[$0] }, labels: indices.map { labels[$0] },
-              exampleIndices: indices, padId: padId)
+        Batch(sequences: indices.map { sequences[$0] }, labels: labels.isEmpty ? [] : indices.map { labels[$0] },
+              padId: padId)
     }
 }

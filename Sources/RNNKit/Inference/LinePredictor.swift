@@ -19,6 +19,8 @@ public struct PredictionFormat: Equatable {
 public final class LinePredictor {
     public let trained: TrainedModel
     public let format: PredictionFormat
+    /// The model as it predicts: weights, packs and per-token tables, built once.
+    let plan: InferencePlan
 
     public init(trained: TrainedModel, format: PredictionFormat) throws {
         guard format.topK >= 1 else { throw RNNError.usage("--top-k must be at least 1, got \(format.topK)") }
@@ -26,16 +28,14 @@ public final class LinePredictor {
         var f = format
         f.topK = min(format.topK, trained.labels.count)
         self.format = f
-        // The model only predicts from here on: look the first layer's input projection up.
-        trained.model.prepareForInference()
+        plan = trained.model.makeInferencePlan()
     }
 
     /// Class probabilities per text (`[texts.count][classes]`), in input order.
     public func probabilities(_ texts: [String]) -> [[Float]] {
         guard !texts.isEmpty else { return [] }
         let dataset = trained.encode(texts)
-        let predictions = Evaluation.predict(trained.model, dataset: dataset, batchSize: max(texts.count, 1),
-                                             padId: trained.vocabulary.padId, withLoss: false)
+        let predictions = plan.predict(dataset, batchSize: max(texts.count, 1), padId: trained.vocabulary.padId)
         let k = predictions.classCount
         return (0..<texts.count).map { Array(predictions.probabilities[$0 * k..<($0 + 1) * k]) }
     }

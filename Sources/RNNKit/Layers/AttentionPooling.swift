@@ -30,25 +30,31 @@ public final class AttentionPooling: ParameterOwner {
         weight = Parameter(name: "\(name).w", shape: [featureSize])
     }
 
+    /// What forward computes and backward reads: buffers a workspace keeps between batches.
     public struct Cache {
-        public let input: Tensor     // H [T, B, F]
-        public let activated: Tensor // M = tanh(H) [T, B, F]
-        public let weights: Tensor   // alpha [T, B], zero at padded steps
-        public let lengths: [Int]
+        public let activated = Tensor([0])   // M = tanh(H) [T, B, F]
+        public let weights = Tensor([0])     // alpha [T, B], zero at padded steps
+        let scores = Tensor([0])             // s [T, B]; in backward, ds
+        public init() {}
     }
 
-    public func forward(_ x: Tensor, mask: SequenceMask) -> (output: Tensor, cache: Cache) {
-        let t = mask.steps, bsz = mask.batchSize, f = featureSize
+    public func forward(_ x: Tensor, mask: SequenceMask, into y: Tensor, cache: Cache) {
+        AttentionPooling.run(x, mask: mask, w: weight.value, into: y, cache: cache)
+    }
+
+    /// The pooling for live weights (training) and for an inference plan's snapshot `w`.
+    static func run(_ x: Tensor, mask: SequenceMask, w: Tensor, into y: Tensor, cache: Cache) {
+        let t = mask.steps, bsz = mask.batchSize, f = w.count
         precondition(x.count == t * bsz * f, "attention input \(x.shape), expected [\(t), \(bsz), \(f)]")
-        let m = Tensor(x.shape)
+        let m = cache.activated.resize(x.shape)
         Elementwise.tanh(x.data, m.data, count: x.count)
-        let scores = Tensor([t, bsz])
+        let scores = cache.scores.resize([t, bsz])
         if t * bsz > 0 {
             matmul(.none, .none, m: t * bsz, n: 1, k: f, alpha: 1, a: m.data, lda: f,
-                   b: weight.value.data, ldb: 1, beta: 0, c: scores.data, ldc: 1)
+                   b: w.data, ldb: 1, beta: 0, c: scores.data, ldc: 1)
         }
-        let alpha = Tensor([t, bsz])
-        let y = Tensor([bsz, f])
+        let alpha = cache.weights.resizeZeroed([t, bsz])
+        y.resizeZeroed([bsz, f])
         let s = scores.data, a = alpha.data, h = x.data, out = y.data
         for b in 0..<bsz {
             let len = mask.lengths[b]
@@ -68,20 +74,18 @@ public final class AttentionPooling: ParameterOwner {
                 for k in 0..<f { row[k] += weightT * src[k] }
             }
         }
-        return (y, Cache(input: x, activated: m, weights: alpha, lengths: mask.lengths))
     }
 
-    public func inference(_ x: Tensor, mask: SequenceMask) -> Tensor { forward(x, mask: mask).output }
-
-    public func backward(_ dOutput: Tensor, cache: Cache) -> Tensor {
-        let x = cache.input, bsz = cache.lengths.count, f = featureSize
-        let t = bsz > 0 ? x.count / (bsz * f) : 0
-        let dx = Tensor(x.shape)
-        let dScores = Tensor([t, bsz])   // zero at padded steps
+    /// dx `[T, B, F]` into `dx` (resized; zero at padded steps) and dw accumulated, for dOutput
+    /// `[B, F]` and the forward's input x and cache.
+    public func backward(_ dOutput: Tensor, input x: Tensor, mask: SequenceMask, cache: Cache, into dx: Tensor) {
+        let bsz = mask.batchSize, f = featureSize, t = mask.steps
+        dx.resizeZeroed(x.shape)
+        let dScores = cache.scores.resizeZeroed([t, bsz])   // zero at padded steps
         let g = dOutput.data, h = x.data, mAct = cache.activated.data, a = cache.weights.data
         let w = weight.value.data, ds = dScores.data, dh = dx.data
         for b in 0..<bsz {
-            let len = cache.lengths[b]
+            let len = mask.lengths[b]
             guard len > 0 else { continue }
             let gb = g + b * f
             var weighted: Float = 0
@@ -97,14 +101,13 @@ public final class AttentionPooling: ParameterOwner {
                 let dsT = a[i] * (ds[i] - weighted)
                 ds[i] = dsT
                 let row = dh + i * f, mRow = mAct + i * f
-                for k in 0..<f { row[k] = a[i] * gb[k] + dsT * w[k] * (1 - mRow[k] * mRow[k]) }
+                for k in 0..<f { row[k] = a[i] * gb[k] + dsT * w[k] * Elementwise.tanhDerivative(output: mRow[k]) }
             }
         }
-        if t * bsz > 0 {
+        if t * bsz > 0 && !weight.frozen {
             // dw[1, F] += dScores[1, T*B] x M[T*B, F]
             matmul(.transpose, .none, m: 1, n: f, k: t * bsz, alpha: 1, a: dScores.data, lda: 1,
                    b: mAct, ldb: f, beta: 1, c: weight.grad.data, ldc: f)
         }
-        return dx
     }
 }

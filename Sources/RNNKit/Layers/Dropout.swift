@@ -1,10 +1,9 @@
-/// Inverted dropout: in training each element is zeroed with probability p and the
-/// survivors are scaled by 1/(1-p), so evaluation is the identity.
+/// Inverted dropout: in training each element is zeroed with probability p and the survivors
+/// are scaled by 1/(1-p), so evaluation (an inference plan, which has no dropout) is the identity.
 ///
-/// The mask is drawn from the `RandomSource` on the calling thread, one draw per
-/// element in index order, so a seed fixes it. p = 1 drops everything (no division).
-/// When it is the identity (evaluation, or p = 0), forward returns `x` itself and draws
-/// nothing, and backward returns `dOutput` itself: callers must not write into them.
+/// The mask is drawn from the `RandomSource` on the calling thread, one draw per element in
+/// index order, so a seed fixes it. p = 1 drops everything (no division). Buffers come from the
+/// caller's workspace; with p = 0 nothing is drawn and the output is the input copied.
 public struct Dropout {
     public let probability: Float
 
@@ -13,30 +12,26 @@ public struct Dropout {
         self.probability = probability
     }
 
-    /// The scale per element (0 or 1/(1-p)); nil when forward was the identity.
-    public struct Cache {
-        public let mask: Tensor?
-    }
-
-    public func forward(_ x: Tensor, training: Bool, rng: inout RandomSource) -> (output: Tensor, cache: Cache) {
-        guard training && probability > 0 else { return (x, Cache(mask: nil)) }
-        let mask = Tensor(x.shape)
+    /// y = x * mask with mask[i] in {0, 1/(1-p)}; `mask` and `output` are resized to x's shape.
+    public func forward(_ x: Tensor, mask: Tensor, into output: Tensor, rng: inout RandomSource) {
+        mask.resize(x.shape)
+        output.resize(x.shape)
+        let n = x.count, m = mask.data, src = x.data, dst = output.data
+        guard probability > 0 else {
+            m.update(repeating: 1, count: n)
+            dst.update(from: src, count: n)
+            return
+        }
         let keep: Float = probability < 1 ? 1 / (1 - probability) : 0
-        let m = mask.data
-        for i in 0..<x.count { m[i] = rng.nextUnitFloat() < probability ? 0 : keep }
-        let y = Tensor(x.shape)
-        let src = x.data, dst = y.data
-        for i in 0..<x.count { dst[i] = src[i] * m[i] }
-        return (y, Cache(mask: mask))
+        for i in 0..<n { m[i] = rng.nextUnitFloat() < probability ? 0 : keep }
+        for i in 0..<n { dst[i] = src[i] * m[i] }
     }
 
-    /// dx = dy * mask (dy itself when forward was the identity).
-    public func backward(_ dOutput: Tensor, cache: Cache) -> Tensor {
-        guard let mask = cache.mask else { return dOutput }
+    /// dx = dy * mask (`dInput` may be `dOutput` itself: updated in place).
+    public func backward(_ dOutput: Tensor, mask: Tensor, into dInput: Tensor) {
         precondition(mask.count == dOutput.count, "dropout gradient shape \(dOutput.shape)")
-        let dx = Tensor(dOutput.shape)
-        let dy = dOutput.data, m = mask.data, out = dx.data
-        for i in 0..<dOutput.count { out[i] = dy[i] * m[i] }
-        return dx
+        dInput.resize(dOutput.shape)
+        let dy = dOutput.data, m = mask.data, dx = dInput.data
+        for i in 0..<dOutput.count { dx[i] = dy[i] * m[i] }
     }
 }

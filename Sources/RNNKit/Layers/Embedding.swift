@@ -2,10 +2,10 @@ import Foundation
 
 /// Token embedding: a `[vocabularySize, dimension]` table read row by row.
 ///
-/// Output is time-major `[T, B, dimension]`. Positions past a sequence's length
-/// are written as zeros whatever id they hold, and the padding row is zero at
-/// initialisation and never receives a gradient (PyTorch's `padding_idx`).
-/// A frozen embedding gets no gradient at all.
+/// The model reads the rows of a batch's distinct tokens (`TokenRows`): `forward` gathers them
+/// into `[U, dimension]` and `backward` adds each distinct row's gradient once. The padding row
+/// is zero at initialisation and never receives a gradient (PyTorch's `padding_idx`). A frozen
+/// embedding gets no gradient at all.
 public final class Embedding: ParameterOwner {
     public let vocabularySize: Int
     public let dimension: Int
@@ -52,84 +52,34 @@ public final class Embedding: ParameterOwner {
         return (Float(radius * Foundation.cos(angle)), Float(radius * Foundation.sin(angle)))
     }
 
-    /// Overwrites rows with pretrained vectors (row index -> vector). The padding row stays zero.
-    /// Throws `.input` when an index is outside the table or a vector has the wrong length.
-    public func load(rows: [Int: [Float]]) throws {
-        for (index, vector) in rows {
-            guard index >= 0 && index < vocabularySize else {
-                throw RNNError.input("pretrained vector for row \(index), but the vocabulary has \(vocabularySize) rows")
-            }
-            guard vector.count == dimension else {
-                throw RNNError.input("pretrained vector for row \(index) has \(vector.count) values, expected \(dimension)")
-            }
+    /// Overwrites rows with pretrained vectors: `matrix` `[vocabularySize, dimension]`, row r
+    /// copied where `hasVector[r]`. The padding row stays zero.
+    public func load(matrix: [Float], hasVector: [Bool]) throws {
+        guard matrix.count == vocabularySize * dimension, hasVector.count == vocabularySize else {
+            throw RNNError.input("pretrained vectors are \(hasVector.count) rows of \(matrix.count / max(hasVector.count, 1)) values, "
+                                 + "the embedding is \(vocabularySize) x \(dimension)")
         }
         let w = weight.value.data
-        for (index, vector) in rows where index != padIndex {
-            vector.withUnsafeBufferPointer { (w + index * dimension).update(from: $0.baseAddress!, count: dimension) }
-        }
-    }
-
-    /// What backward needs: the ids and which positions are real.
-    public struct Cache {
-        public let ids: [Int32]      // [T * B], time-major
-        public let lengths: [Int]    // [B]
-        public let steps: Int
-    }
-
-    /// ids `[T * B]` time-major -> `[T, B, dimension]`; zero at padded positions.
-    public func forward(_ batch: Batch) -> (output: Tensor, cache: Cache) {
-        let output = inference(batch)
-        return (output, Cache(ids: batch.ids, lengths: batch.lengths, steps: batch.steps))
-    }
-
-    /// Forward without keeping anything for backward.
-    public func inference(_ batch: Batch) -> Tensor {
-        let t = batch.steps, b = batch.size, e = dimension
-        let output = Tensor([t, b, e])   // zero-filled: padded positions stay zero
-        let w = UnsafePointer(weight.value.data), out = output.data
-        let lengths = batch.lengths
-        batch.ids.withUnsafeBufferPointer { ids in
-            for s in 0..<t {
-                for j in 0..<b where s < lengths[j] {
-                    let id = Int(ids[s * b + j])
-                    precondition(id >= 0 && id < vocabularySize, "token id \(id) outside the vocabulary")
-                    (out + (s * b + j) * e).update(from: w + id * e, count: e)
-                }
-            }
-        }
-        return output
-    }
-
-    /// Accumulates dOutput `[T, B, dimension]` into the rows that were read.
-    ///
-    /// grad[id] += dOutput[t, b] for every real position with that id, visited in
-    /// time-major order on one thread, so repeated ids always sum in the same order.
-    /// The padding row and padded positions are skipped; nothing happens when frozen.
-    public func backward(_ dOutput: Tensor, cache: Cache) {
-        guard !frozen else { return }
-        let t = cache.steps, b = cache.lengths.count, e = dimension
-        precondition(dOutput.count == t * b * e, "embedding gradient shape \(dOutput.shape)")
-        let g = weight.grad.data, dy = UnsafePointer(dOutput.data)
-        let pad = padIndex ?? -1
-        cache.ids.withUnsafeBufferPointer { ids in
-            for s in 0..<t {
-                for j in 0..<b where s < cache.lengths[j] {
-                    let id = Int(ids[s * b + j])
-                    if id == pad { continue }
-                    let row = g + id * e, src = dy + (s * b + j) * e
-                    for k in 0..<e { row[k] += src[k] }
-                }
+        matrix.withUnsafeBufferPointer { m in
+            for row in 0..<vocabularySize where hasVector[row] && row != padIndex {
+                (w + row * dimension).update(from: m.baseAddress! + row * dimension, count: dimension)
             }
         }
     }
 
-    // MARK: - Distinct rows (the classifier's path, see `TokenRows`)
+    /// The table rows of the batch's distinct tokens, `[U, dimension]` in `tokens.ids` order,
+    /// written into `rows` (a workspace buffer, resized here).
+    @discardableResult
+    public func forward(_ tokens: TokenRows, into rows: Tensor) -> Tensor {
+        Embedding.gatherRows(of: tokens, from: weight.value, dimension: dimension, into: rows)
+    }
 
-    /// The table rows of the batch's distinct tokens, `[U, dimension]` in `tokens.ids` order.
-    public func forward(_ tokens: TokenRows) -> Tensor {
-        let e = dimension
-        let rows = Tensor([tokens.count, e])
-        let w = UnsafePointer(weight.value.data)
+    /// `[U, dimension]` rows of `table` for `tokens.ids`: the same gather for the live table
+    /// (training) and an inference plan's snapshot.
+    @discardableResult
+    static func gatherRows(of tokens: TokenRows, from table: Tensor, dimension e: Int, into rows: Tensor) -> Tensor {
+        rows.resize([tokens.count, e])
+        let w = UnsafePointer(table.data)
         for (u, id) in tokens.ids.enumerated() {
             (rows.data + u * e).update(from: w + Int(id) * e, count: e)
         }

@@ -2,6 +2,7 @@
 ///
 /// x is `[..., in]` (any leading shape, read as rows), y is `[..., out]`.
 /// weight `[out, in]`, bias `[out]`, both initialised uniform(-1/sqrt(in), 1/sqrt(in)).
+/// Outputs and gradients go into buffers the caller owns (a workspace).
 public final class Linear: ParameterOwner {
     public let inputSize: Int
     public let outputSize: Int
@@ -21,46 +22,42 @@ public final class Linear: ParameterOwner {
         for i in 0..<outputSize { bias.value[i] = rng.uniform(-bound, bound) }
     }
 
-    /// The input, needed for dW.
-    public struct Cache {
-        public let input: Tensor   // [rows, in]
+    /// y = x W^T + b into `output` (resized). Each row of y depends only on the same row of x.
+    /// The same function serves an inference plan's snapshot (`weight`, `bias` given).
+    @discardableResult
+    public func forward(_ x: Tensor, into output: Tensor) -> Tensor {
+        Linear.apply(x, weight: weight.value, bias: bias.value, into: output)
     }
 
-    public func forward(_ x: Tensor) -> (output: Tensor, cache: Cache) {
-        (inference(x), Cache(input: x))
-    }
-
-    /// y = x W^T + b. Each row of y depends only on the same row of x.
-    public func inference(_ x: Tensor) -> Tensor {
-        precondition(x.shape.last == inputSize, "linear input \(x.shape), expected last axis \(inputSize)")
-        let rows = x.count / inputSize
-        let y = Tensor(uninitialized: Array(x.shape.dropLast()) + [outputSize])   // written whole (beta = 0)
+    @discardableResult
+    static func apply(_ x: Tensor, weight: Tensor, bias: Tensor, into y: Tensor) -> Tensor {
+        let inSize = weight.shape[1], outSize = weight.shape[0]
+        precondition(x.shape.last == inSize, "linear input \(x.shape), expected last axis \(inSize)")
+        let rows = x.count / inSize
+        y.resize(Array(x.shape.dropLast()) + [outSize])
         guard rows > 0 else { return y }
-        matmul(.none, .transpose, m: rows, n: outputSize, k: inputSize, alpha: 1,
-               a: x.data, lda: inputSize, b: weight.value.data, ldb: inputSize,
-               beta: 0, c: y.data, ldc: outputSize)
-        let out = y.data, b = bias.value.data
-        for r in 0..<rows {
-            let row = out + r * outputSize
-            for j in 0..<outputSize { row[j] += b[j] }
-        }
+        for r in 0..<rows { (y.data + r * outSize).update(from: bias.data, count: outSize) }
+        matmul(.none, .transpose, m: rows, n: outSize, k: inSize, alpha: 1,
+               a: x.data, lda: inSize, b: weight.data, ldb: inSize, beta: 1, c: y.data, ldc: outSize)
         return y
     }
 
-    /// dW += dY^T X, db += sum over rows of dY (rows in order), returns dX = dY W.
-    public func backward(_ dOutput: Tensor, cache: Cache) -> Tensor {
-        let x = cache.input
+    /// dW += dY^T X, db += column sums of dY, and dX = dY W into `dInput` (resized to x's shape).
+    /// `scratch` holds the bias column sums.
+    @discardableResult
+    public func backward(_ dOutput: Tensor, input x: Tensor, into dx: Tensor, scratch: Tensor) -> Tensor {
         let rows = x.count / inputSize
         precondition(dOutput.count == rows * outputSize, "linear gradient \(dOutput.shape) for input \(x.shape)")
-        let dx = Tensor(uninitialized: x.shape)   // written whole by the last matmul (beta = 0)
+        dx.resize(x.shape)
         guard rows > 0 else { return dx }
-        matmul(.transpose, .none, m: outputSize, n: inputSize, k: rows, alpha: 1,
-               a: dOutput.data, lda: outputSize, b: x.data, ldb: inputSize,
-               beta: 1, c: weight.grad.data, ldc: inputSize)
-        let db = bias.grad.data, dy = dOutput.data
-        for r in 0..<rows {
-            let row = dy + r * outputSize
-            for j in 0..<outputSize { db[j] += row[j] }
+        if !weight.frozen {
+            matmul(.transpose, .none, m: outputSize, n: inputSize, k: rows, alpha: 1,
+                   a: dOutput.data, lda: outputSize, b: x.data, ldb: inputSize,
+                   beta: 1, c: weight.grad.data, ldc: inputSize)
+        }
+        if !bias.frozen {
+            scratch.resize([outputSize])
+            addColumnSums(dOutput.data, rows: rows, columns: outputSize, into: bias.grad.data, scratch: scratch.data)
         }
         matmul(.none, .none, m: rows, n: inputSize, k: outputSize, alpha: 1,
                a: dOutput.data, lda: outputSize, b: weight.value.data, ldb: inputSize,

@@ -1,17 +1,19 @@
 /// Mask-aware poolings over time: time-major `[T, B, F]` -> `[B, F]`.
 ///
-/// Only real steps (t < lengths[b]) are read; padded steps may hold anything.
-/// A sequence of length 0 pools to zeros and passes no gradient back. Input
-/// gradients are exactly zero at padded steps. Attention pooling, which has a
-/// parameter, is in AttentionPooling.swift.
+/// Only real steps (t < lengths[b]) are read; padded steps may hold anything. A sequence of
+/// length 0 pools to zeros and passes no gradient back. Input gradients are exactly zero at
+/// padded steps. Outputs and gradients go into the caller's buffers (resized here); what
+/// backward needs is the explicit `Cache` value, whose arrays keep their capacity when a
+/// workspace passes the same cache again. Attention pooling, which has a parameter, is in
+/// AttentionPooling.swift.
 
 /// The last real state of an encoder output.
 ///
-/// For a unidirectional encoder (directions 1): `x[len-1, b, :]`. For a
-/// bidirectional one (directions 2, last axis `[forward H | backward H]`): the
-/// forward half at step len-1 joined with the backward half at step 0, i.e. each
-/// direction's state after it has read the whole sequence (PyTorch's `h_n` of the
-/// top layer), not the backward state at len-1, which has read one token only.
+/// For a unidirectional encoder (directions 1): `x[len-1, b, :]`. For a bidirectional one
+/// (directions 2, last axis `[forward H | backward H]`): the forward half at step len-1 joined
+/// with the backward half at step 0, i.e. each direction's state after it has read the whole
+/// sequence (PyTorch's `h_n` of the top layer), not the backward state at len-1, which has read
+/// one token only.
 public struct LastStatePooling {
     public let directions: Int
     public let hiddenSize: Int
@@ -24,97 +26,92 @@ public struct LastStatePooling {
 
     public var featureSize: Int { directions * hiddenSize }
 
-    public struct Cache {
-        public let lengths: [Int]
-        public let steps: Int
-    }
-
-    public func forward(_ x: Tensor, mask: SequenceMask) -> (output: Tensor, cache: Cache) {
-        (inference(x, mask: mask), Cache(lengths: mask.lengths, steps: mask.steps))
-    }
-
-    public func inference(_ x: Tensor, mask: SequenceMask) -> Tensor {
+    public func forward(_ x: Tensor, mask: SequenceMask, into y: Tensor) {
         let bsz = mask.batchSize, f = featureSize, h = hiddenSize
         precondition(x.count == mask.steps * bsz * f, "last-state pooling input \(x.shape), expected [\(mask.steps), \(bsz), \(f)]")
-        let y = Tensor([bsz, f])
+        y.resizeZeroed([bsz, f])
         let src = x.data, dst = y.data
         for b in 0..<bsz {
             let len = mask.lengths[b]
             guard len > 0 else { continue }
             (dst + b * f).update(from: src + ((len - 1) * bsz + b) * f, count: h)
-            if directions == 2 {
-                (dst + b * f + h).update(from: src + b * f + h, count: h)
-            }
+            if directions == 2 { (dst + b * f + h).update(from: src + b * f + h, count: h) }
         }
-        return y
     }
 
     /// Routes dOutput `[B, F]` back to the two positions that were read.
-    public func backward(_ dOutput: Tensor, cache: Cache) -> Tensor {
-        let bsz = cache.lengths.count, f = featureSize, h = hiddenSize
-        let dx = Tensor([cache.steps, bsz, f])
+    public func backward(_ dOutput: Tensor, mask: SequenceMask, into dx: Tensor) {
+        let bsz = mask.batchSize, f = featureSize, h = hiddenSize
+        dx.resizeZeroed([mask.steps, bsz, f])
         let src = dOutput.data, dst = dx.data
         for b in 0..<bsz {
-            let len = cache.lengths[b]
+            let len = mask.lengths[b]
             guard len > 0 else { continue }
             (dst + ((len - 1) * bsz + b) * f).update(from: src + b * f, count: h)
-            if directions == 2 {
-                (dst + b * f + h).update(from: src + b * f + h, count: h)
-            }
+            if directions == 2 { (dst + b * f + h).update(from: src + b * f + h, count: h) }
         }
-        return dx
     }
 }
 
 /// Max over real steps, per feature.
 ///
-/// The gradient goes to the first step holding the maximum (scanning t upward, a
-/// later step wins only when strictly larger). Ties therefore send the whole
-/// gradient to one step; PyTorch's `amax` would split it evenly, `max(dim)`
-/// picks one index. Parameter gradients agree whenever tied steps hold equal
-/// values computed from equal inputs (e.g. a repeated token), as in the golden files.
+/// The gradient goes to the first step holding the maximum (scanning t upward, a later step
+/// wins only when strictly larger). Ties therefore send the whole gradient to one step;
+/// PyTorch's `amax` would split it evenly, `max(dim)` picks one index. Parameter gradients
+/// agree whenever tied steps hold equal values computed from equal inputs (e.g. a repeated
+/// token), as in the golden files.
 public struct MaxPooling {
     public init() {}
 
     public struct Cache {
         /// `[B * F]`: the step of each maximum, -1 for an empty sequence.
-        public let argmax: [Int32]
-        public let steps: Int
-        public let features: Int
+        public var argmax: [Int32] = []
+        public init() {}
     }
 
-    public func forward(_ x: Tensor, mask: SequenceMask) -> (output: Tensor, cache: Cache) {
+    /// Training: the maxima and where they were.
+    public func forward(_ x: Tensor, mask: SequenceMask, into y: Tensor, cache: inout Cache) {
+        let f = features(x, mask)
+        cache.argmax.removeAll(keepingCapacity: true)
+        cache.argmax.append(contentsOf: repeatElement(-1, count: mask.batchSize * f))
+        cache.argmax.withUnsafeMutableBufferPointer { run(x, mask, f, into: y, argmax: $0.baseAddress) }
+    }
+
+    /// Inference: the maxima only.
+    public func forward(_ x: Tensor, mask: SequenceMask, into y: Tensor) {
+        run(x, mask, features(x, mask), into: y, argmax: nil)
+    }
+
+    private func features(_ x: Tensor, _ mask: SequenceMask) -> Int {
         let bsz = mask.batchSize, t = mask.steps
         let f = bsz > 0 && t > 0 ? x.count / (t * bsz) : (x.shape.last ?? 0)
         precondition(x.count == t * bsz * f, "max pooling input \(x.shape)")
-        let y = Tensor([bsz, f])
-        var argmax = [Int32](repeating: -1, count: bsz * f)
+        return f
+    }
+
+    private func run(_ x: Tensor, _ mask: SequenceMask, _ f: Int, into y: Tensor, argmax: UnsafeMutablePointer<Int32>?) {
+        let bsz = mask.batchSize
+        y.resizeZeroed([bsz, f])
         let src = x.data, dst = y.data
-        argmax.withUnsafeMutableBufferPointer { arg in
-            for b in 0..<bsz {
-                let len = mask.lengths[b]
-                guard len > 0 else { continue }
-                let out = dst + b * f
-                out.update(from: src + b * f, count: f)
-                for k in 0..<f { arg[b * f + k] = 0 }
-                for s in 1..<max(len, 1) {
-                    let row = src + (s * bsz + b) * f
-                    for k in 0..<f where row[k] > out[k] {
-                        out[k] = row[k]
-                        arg[b * f + k] = Int32(s)
-                    }
+        for b in 0..<bsz {
+            let len = mask.lengths[b]
+            guard len > 0 else { continue }
+            let out = dst + b * f
+            out.update(from: src + b * f, count: f)
+            argmax?.advanced(by: b * f).update(repeating: 0, count: f)
+            for s in 1..<max(len, 1) {
+                let row = src + (s * bsz + b) * f
+                for k in 0..<f where row[k] > out[k] {
+                    out[k] = row[k]
+                    argmax?[b * f + k] = Int32(s)
                 }
             }
         }
-        return (y, Cache(argmax: argmax, steps: t, features: f))
     }
 
-    public func inference(_ x: Tensor, mask: SequenceMask) -> Tensor { forward(x, mask: mask).output }
-
-    public func backward(_ dOutput: Tensor, cache: Cache) -> Tensor {
-        let f = cache.features
-        let bsz = f > 0 ? cache.argmax.count / f : 0
-        let dx = Tensor([cache.steps, bsz, f])
+    public func backward(_ dOutput: Tensor, cache: Cache, mask: SequenceMask, into dx: Tensor) {
+        let bsz = mask.batchSize, f = bsz > 0 ? cache.argmax.count / bsz : 0
+        dx.resizeZeroed([mask.steps, bsz, f])
         let src = dOutput.data, dst = dx.data
         for b in 0..<bsz {
             for k in 0..<f {
@@ -122,7 +119,6 @@ public struct MaxPooling {
                 if s >= 0 { dst[(s * bsz + b) * f + k] = src[b * f + k] }
             }
         }
-        return dx
     }
 }
 
@@ -130,41 +126,29 @@ public struct MaxPooling {
 public struct MeanPooling {
     public init() {}
 
-    public struct Cache {
-        public let lengths: [Int]
-        public let steps: Int
-        public let features: Int
-    }
-
-    public func forward(_ x: Tensor, mask: SequenceMask) -> (output: Tensor, cache: Cache) {
+    public func forward(_ x: Tensor, mask: SequenceMask, into y: Tensor) {
         let bsz = mask.batchSize, t = mask.steps
         let f = bsz > 0 && t > 0 ? x.count / (t * bsz) : (x.shape.last ?? 0)
         precondition(x.count == t * bsz * f, "mean pooling input \(x.shape)")
-        let y = Tensor([bsz, f])
+        y.resizeZeroed([bsz, f])
         let src = x.data, dst = y.data
         for b in 0..<bsz {
             let len = mask.lengths[b]
             guard len > 0 else { continue }
             let out = dst + b * f
-            for s in 0..<len {
-                let row = src + (s * bsz + b) * f
-                for k in 0..<f { out[k] += row[k] }
-            }
+            for s in 0..<len { Elementwise.add(src + (s * bsz + b) * f, into: out, count: f) }
             let n = Float(len)
             for k in 0..<f { out[k] /= n }
         }
-        return (y, Cache(lengths: mask.lengths, steps: t, features: f))
     }
 
-    public func inference(_ x: Tensor, mask: SequenceMask) -> Tensor { forward(x, mask: mask).output }
-
     /// dx[t, b] = dOutput[b] / len at real steps, zero elsewhere.
-    public func backward(_ dOutput: Tensor, cache: Cache) -> Tensor {
-        let bsz = cache.lengths.count, f = cache.features
-        let dx = Tensor([cache.steps, bsz, f])
+    public func backward(_ dOutput: Tensor, mask: SequenceMask, into dx: Tensor) {
+        let bsz = mask.batchSize, f = bsz > 0 ? dOutput.count / bsz : 0
+        dx.resizeZeroed([mask.steps, bsz, f])
         let src = dOutput.data, dst = dx.data
         for b in 0..<bsz {
-            let len = cache.lengths[b]
+            let len = mask.lengths[b]
             guard len > 0 else { continue }
             let n = Float(len)
             for s in 0..<len {
@@ -172,6 +156,5 @@ public struct MeanPooling {
                 for k in 0..<f { row[k] = src[b * f + k] / n }
             }
         }
-        return dx
     }
 }

@@ -23,47 +23,74 @@ public struct SoftmaxCrossEntropy {
         self.labelSmoothing = labelSmoothing
     }
 
-    /// Loss (mean as above), softmax probabilities `[N, K]` (for metrics) and dLoss/dLogits `[N, K]`.
-    public func forward(logits: Tensor, labels: [Int]) -> (loss: Float, probabilities: Tensor, dLogits: Tensor) {
+    /// Buffers of one batch, kept between batches.
+    public final class Workspace {
+        public let probabilities = Tensor([0])   // [N, K] softmax, for metrics
+        public let dLogits = Tensor([0])         // [N, K] dLoss/dLogits
+        var logP: [Double] = [], c: [Double] = [], grad: [Double] = []
+        public init() {}
+    }
+
+    /// Loss (mean as above); fills the workspace's softmax probabilities `[N, K]` and, with
+    /// `gradient` (evaluation needs none), dLoss/dLogits `[N, K]`.
+    public func forward(logits: Tensor, labels: [Int], workspace ws: Workspace, gradient: Bool = true) -> Float {
         precondition(logits.shape.count == 2, "logits must be [N, K], got \(logits.shape)")
         let n = logits.shape[0], k = logits.shape[1]
         precondition(labels.count == n, "\(labels.count) labels for \(n) rows")
         precondition(labels.allSatisfy { $0 >= 0 && $0 < k }, "label outside 0..<\(k)")
         if let w = classWeights { precondition(w.count == k, "\(w.count) class weights for \(k) classes") }
-        let probabilities = Tensor([n, k])
-        let dLogits = Tensor([n, k])
+        let probabilities = ws.probabilities.resize([n, k])
+        let dLogits = gradient ? ws.dLogits.resizeZeroed([n, k]) : ws.dLogits.resize([0, k])
         let z = logits.data, p = probabilities.data, dz = dLogits.data
         let s = Double(labelSmoothing), uniform = s / Double(k)
-        var logP = [Double](repeating: 0, count: k)
-        var c = [Double](repeating: 0, count: k)
-        var grad = [Double](repeating: 0, count: n * k)
+        Self.reset(&ws.logP, k)
+        Self.reset(&ws.c, k)
+        Self.reset(&ws.grad, gradient ? n * k : 0)
         var total = 0.0, denominator = 0.0
-        for row in 0..<n {
-            let zr = z + row * k
-            var top = -Double.infinity
-            for j in 0..<k { top = max(top, Double(zr[j])) }
-            var sum = 0.0
-            for j in 0..<k { sum += Foundation.exp(Double(zr[j]) - top) }
-            let logSum = Foundation.log(sum)
-            for j in 0..<k {
-                logP[j] = Double(zr[j]) - top - logSum
-                p[row * k + j] = Float(Foundation.exp(logP[j]))
+        ws.logP.withUnsafeMutableBufferPointer { logP in
+        ws.c.withUnsafeMutableBufferPointer { c in
+        ws.grad.withUnsafeMutableBufferPointer { grad in
+            for row in 0..<n {
+                let zr = z + row * k
+                var top = -Double.infinity
+                for j in 0..<k { top = max(top, Double(zr[j])) }
+                var sum = 0.0
+                for j in 0..<k { sum += Foundation.exp(Double(zr[j]) - top) }
+                let logSum = Foundation.log(sum)
+                for j in 0..<k {
+                    logP[j] = Double(zr[j]) - top - logSum
+                    p[row * k + j] = Float(Foundation.exp(logP[j]))
+                }
+                let y = labels[row]
+                let wy = classWeights.map { Double($0[y]) } ?? 1
+                var cSum = 0.0
+                for j in 0..<k {
+                    let wj = classWeights.map { Double($0[j]) } ?? 1
+                    c[j] = uniform * wj + (j == y ? (1 - s) * wy : 0)
+                    cSum += c[j]
+                    total -= c[j] * logP[j]
+                }
+                denominator += wy
+                if gradient { for j in 0..<k { grad[row * k + j] = cSum * Foundation.exp(logP[j]) - c[j] } }
             }
-            let y = labels[row]
-            let wy = classWeights.map { Double($0[y]) } ?? 1
-            var cSum = 0.0
-            for j in 0..<k {
-                let wj = classWeights.map { Double($0[j]) } ?? 1
-                c[j] = uniform * wj + (j == y ? (1 - s) * wy : 0)
-                cSum += c[j]
-                total -= c[j] * logP[j]
-            }
-            denominator += wy
-            for j in 0..<k { grad[row * k + j] = cSum * Foundation.exp(logP[j]) - c[j] }
+            guard gradient && denominator > 0 else { return }
+            let inv = 1 / denominator
+            for i in 0..<(n * k) { dz[i] = Float(grad[i] * inv) }
         }
-        guard denominator > 0 else { return (0, probabilities, dLogits) }
-        let inv = 1 / denominator
-        for i in 0..<(n * k) { dz[i] = Float(grad[i] * inv) }
-        return (Float(total * inv), probabilities, dLogits)
+        }
+        }
+        return denominator > 0 ? Float(total / denominator) : 0
+    }
+
+    /// The same, with buffers of its own (tests, one-off scoring).
+    public func forward(logits: Tensor, labels: [Int]) -> (loss: Float, probabilities: Tensor, dLogits: Tensor) {
+        let ws = Workspace()
+        let loss = forward(logits: logits, labels: labels, workspace: ws)
+        return (loss, ws.probabilities, ws.dLogits)
+    }
+
+    private static func reset(_ buffer: inout [Double], _ count: Int) {
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: repeatElement(0, count: count))
     }
 }

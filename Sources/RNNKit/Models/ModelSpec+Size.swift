@@ -10,12 +10,7 @@ extension ModelSpec {
     /// weights and the head are left out). `Int.max` when the product overflows.
     public var weightCountLowerBound: Int {
         let s = effective
-        let gates: Int
-        switch s.cell {
-        case .lstm: gates = 4
-        case .gru: gates = 3
-        case .rnnTanh, .rnnRelu, .jordan: gates = 1
-        }
+        let gates = s.cell.gateCount
         let directions = s.bidirectional ? 2 : 1
         func product(_ factors: Int...) -> Int {
             var p = 1

@@ -8,9 +8,10 @@ public enum ModelKind: String, CaseIterable, Sendable {
     case textrcnn
 }
 
-/// How a textrnn/bilstm pools the encoder output over time (textrcnn always takes the max).
+/// How a textrnn/bilstm turns the encoder output into features (textrcnn always takes the max):
+/// a pooling over real steps, or `memory`, an end-to-end memory network's hops over the states.
 public enum PoolingKind: String, CaseIterable, Sendable {
-    case last, max, mean, attention
+    case last, max, mean, attention, memory
 }
 
 /// Which TextRCNN.
@@ -40,11 +41,13 @@ public struct ModelSpec: Equatable, Sendable {
     /// Padding token id: its embedding row stays zero and gets no gradient.
     public var padId: Int
     public var freezeEmbedding: Bool
+    /// Hops of the `memory` head.
+    public var memoryHops: Int
 
     public init(kind: ModelKind = .textrnn, cell: CellKind = .lstm, vocabularySize: Int, embeddingDim: Int,
                 hiddenSize: Int, layers: Int = 1, bidirectional: Bool = true, dropout: Float = 0,
                 pooling: PoolingKind = .last, rcnnVariant: RCNNVariant = .paper, rcnnProjectionSize: Int = 0,
-                classCount: Int, padId: Int, freezeEmbedding: Bool = false) {
+                classCount: Int, padId: Int, freezeEmbedding: Bool = false, memoryHops: Int = 3) {
         self.kind = kind
         self.cell = cell
         self.vocabularySize = vocabularySize
@@ -59,6 +62,7 @@ public struct ModelSpec: Equatable, Sendable {
         self.classCount = classCount
         self.padId = padId
         self.freezeEmbedding = freezeEmbedding
+        self.memoryHops = memoryHops
     }
 
     /// The architecture actually built: bilstm forces an LSTM that is bidirectional, textrcnn
@@ -75,30 +79,24 @@ public struct ModelSpec: Equatable, Sendable {
 
     /// Parameter-name prefix of the encoder: `lstm`, `gru`, `rnn` (Elman tanh/relu, as
     /// `torch.nn.RNN`), or `jordan` (no PyTorch counterpart).
-    public var encoderName: String {
-        switch cell {
-        case .lstm: return "lstm"
-        case .gru: return "gru"
-        case .rnnTanh, .rnnRelu: return "rnn"
-        case .jordan: return "jordan"
-        }
-    }
+    public var encoderName: String { cell.parameterPrefix }
 
     /// Throws `.input` naming the field (`model.<field>`) when a value cannot build a model.
     public func validate() throws {
         func fail(_ field: String, _ message: String) -> RNNError { .input(message, field: "model.\(field)") }
         if vocabularySize < 1 { throw fail("vocabulary_size", "must be at least 1, got \(vocabularySize)") }
-        if embeddingDim < 1 { throw fail("embedding_dim", "must be at least 1, got \(embeddingDim)") }
+        if embeddingDim < 1 {
+            throw RNNError.input("must be at least 1, got \(embeddingDim)", field: "embedding.dim")
+        }
         if hiddenSize < 1 { throw fail("hidden_size", "must be at least 1, got \(hiddenSize)") }
         if layers < 1 { throw fail("layers", "must be at least 1, got \(layers)") }
         if !(dropout >= 0 && dropout < 1) { throw fail("dropout", "must be in [0, 1), got \(dropout)") }
         if classCount < 2 { throw fail("classes", "need at least 2 classes, got \(classCount)") }
-        if padId < 0 || padId >= vocabularySize {
-            throw fail("pad_id", "must be a row of the vocabulary (0..<\(vocabularySize)), got \(padId)")
-        }
+        precondition(padId >= 0 && padId < vocabularySize, "the padding id \(padId) is not a row of the vocabulary")
         if kind == .textrcnn && rcnnVariant == .paper && rcnnProjectionSize < 1 {
-            throw fail("rcnn_projection_size", "must be at least 1 for the paper TextRCNN, got \(rcnnProjectionSize)")
+            throw fail("rcnn_proj_size", "must be at least 1 for the paper TextRCNN, got \(rcnnProjectionSize)")
         }
+        if pooling == .memory && memoryHops < 1 { throw fail("memory_hops", "must be at least 1, got \(memoryHops)") }
         let weights = weightCountLowerBound
         if weights > ModelSpec.maximumWeightCount {
             throw RNNError.input("the model is too large: at least \(weights == Int.max ? "2^63" : String(weights)) weights (vocabulary \(vocabularySize) x "

@@ -134,10 +134,11 @@ public enum Elementwise {
         y * (SIMD8(repeating: 1) - y)
     }
 
-    /// Derivative of tanh from its output: 1 - y^2.
+    /// Derivative of tanh from its output: 1 - y^2 (the one formula every layer uses: a multiply
+    /// then a subtraction, not a fused multiply-add, on every build).
     @inlinable
     public static func tanhDerivative(output y: SIMD8<Float>) -> SIMD8<Float> {
-        fma(-y, y, SIMD8(repeating: 1))
+        SIMD8(repeating: 1) - y * y
     }
 
     @inlinable public static func sigmoidDerivative(output y: Float) -> Float {
@@ -160,21 +161,11 @@ public enum Elementwise {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
     }
 
-    /// Applies `f` to count elements, 8 at a time; the tail goes through a padded vector.
+    /// Applies `f` to count elements, 8 at a time; the tail goes through a padded vector (`Lanes`).
     @inline(__always) @usableFromInline
     static func map(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
                     _ f: (SIMD8<Float>) -> SIMD8<Float>) {
-        var i = 0
-        while i + 8 <= count {
-            store(f(load(x + i)), y + i)
-            i += 8
-        }
-        if i < count {
-            var v = SIMD8<Float>()
-            for l in 0..<(count - i) { v[l] = x[i + l] }
-            let r = f(v)
-            for l in 0..<(count - i) { y[i + l] = r[l] }
-        }
+        Lanes.forEachChunk(count) { i, n in Lanes.store(f(Lanes.load(x + i, n)), y + i, n) }
     }
 
     /// y[i] += x[i] (one rounding per element, the same in the SIMD body and the tail).
@@ -209,23 +200,7 @@ public enum Elementwise {
     @inline(__always) @usableFromInline
     static func map2(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
                      count: Int, _ f: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>) {
-        var i = 0
-        while i + 8 <= count {
-            store(f(load(y + i), load(dy + i)), dx + i)
-            i += 8
-        }
-        if i < count {
-            var a = SIMD8<Float>(), b = SIMD8<Float>()
-            for l in 0..<(count - i) { a[l] = y[i + l]; b[l] = dy[i + l] }
-            let r = f(a, b)
-            for l in 0..<(count - i) { dx[i + l] = r[l] }
-        }
-    }
-
-    /// dx[i] = dy[i] * y[i] * (1 - y[i]) where y = sigmoid(x).
-    public static func sigmoidBackward(output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
-                                       inputGradient dx: UnsafeMutablePointer<Float>, count: Int) {
-        map2(y, dy, dx, count: count) { $1 * sigmoidDerivative(output: $0) }
+        Lanes.forEachChunk(count) { i, n in Lanes.store(f(Lanes.load(y + i, n), Lanes.load(dy + i, n)), dx + i, n) }
     }
 
     /// dx[i] = dy[i] * (1 - y[i]^2) where y = tanh(x).

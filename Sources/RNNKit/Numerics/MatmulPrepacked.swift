@@ -7,8 +7,9 @@
 /// same zero padding), and the product runs the same kernels in the same order, so the
 /// result is bitwise that of `matmul` with the unpacked B, for any thread count.
 ///
-/// The packing is a snapshot: build a new one after B changes. The source pointer must stay
-/// valid while the packing is used (small products take the direct path, which reads it).
+/// The packing is a snapshot: `repack()` after B changes. The source pointer must stay valid and
+/// unchanged while the packing is used (small products take the direct path, which reads it):
+/// an inference plan packs its own copy of the weights, so later training steps cannot reach it.
 public final class PackedMatmulB: @unchecked Sendable {
     public let transB: Transpose
     public let k: Int
@@ -32,20 +33,31 @@ public final class PackedMatmulB: @unchecked Sendable {
         kcEven = MatmulCore.kSliceDepth(k)
         let paddedN = (n + MatmulCore.nr - 1) / MatmulCore.nr * MatmulCore.nr
         var slices: [UnsafeMutablePointer<Float>] = []
-        let operands = MatmulOperands(transA: false, transB: transB == .transpose, m: 0, n: n, k: k, alpha: 1,
-                                      a: b, lda: 1, b: b, ldb: ldb, beta: 0, c: UnsafeMutablePointer(mutating: b),
-                                      ldc: Swift.max(1, n))
         var pc = 0
         while pc < k {
             let kc = Swift.min(kcEven, k - pc)
             let raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, kc * paddedN) * MemoryLayout<Float>.stride,
                                                        alignment: 64)
-            let slice = raw.bindMemory(to: Float.self, capacity: Swift.max(1, kc * paddedN))
-            if n > 0 { MatmulCore.packB(operands, p0: pc, kc: kc, j0: 0, nc: n, into: slice) }
-            slices.append(slice)
+            slices.append(raw.bindMemory(to: Float.self, capacity: Swift.max(1, kc * paddedN)))
             pc += kc
         }
         self.slices = slices
+        repack()
+    }
+
+    /// Packs B again into the same storage, from the same source pointer: for a weight matrix
+    /// that changed in place (a training step), without allocating.
+    public func repack() {
+        guard n > 0 else { return }
+        let operands = MatmulOperands(transA: false, transB: transB == .transpose, m: 0, n: n, k: k, alpha: 1,
+                                      a: b, lda: 1, b: b, ldb: ldb, beta: 0, c: UnsafeMutablePointer(mutating: b),
+                                      ldc: Swift.max(1, n))
+        var pc = 0
+        for slice in slices {
+            let kc = Swift.min(kcEven, k - pc)
+            MatmulCore.packB(operands, p0: pc, kc: kc, j0: 0, nc: n, into: slice)
+            pc += kc
+        }
     }
 
     deinit { for s in slices { s.deallocate() } }

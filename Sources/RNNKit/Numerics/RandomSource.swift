@@ -2,44 +2,50 @@ import Foundation
 
 /// Seeded pseudo-random generator (xoshiro256**, seeded through SplitMix64).
 ///
-/// All randomness of a run (initialisation, shuffling, dropout) comes from
-/// values of this type, used on one thread in a fixed order, so a seed fixes a
-/// run bitwise. The four state words are saved in checkpoints for resuming.
+/// All randomness of a run (initialisation, shuffling, dropout) comes from values of this
+/// type, used on one thread in a fixed order, so a seed fixes a run bitwise. The four state
+/// words are saved in checkpoints for resuming. They are stored as four fields, not an
+/// array: dropout draws once per element, and an array's uniqueness and bounds checks on
+/// every draw showed in profiles.
 public struct RandomSource: RandomNumberGenerator, Sendable, Equatable {
-    public private(set) var state: [UInt64]
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+    /// The four state words, for checkpoints.
+    public var state: [UInt64] { [s0, s1, s2, s3] }
 
     public init(seed: UInt64) {
         var s = seed
-        var words = [UInt64]()
-        for _ in 0..<4 {
+        func splitMix() -> UInt64 {
             s &+= 0x9E37_79B9_7F4A_7C15
             var z = s
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            words.append(z ^ (z >> 31))
+            return z ^ (z >> 31)
         }
-        state = words
+        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
     }
 
     /// Restores a generator from saved state words.
     public init?(state: [UInt64]) {
         guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }
-        self.state = state
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
     }
 
+    @inline(__always)
     public mutating func next() -> UInt64 {
-        let result = rotl(state[1] &* 5, 7) &* 9
-        let t = state[1] << 17
-        state[2] ^= state[0]
-        state[3] ^= state[1]
-        state[1] ^= state[2]
-        state[0] ^= state[3]
-        state[2] ^= t
-        state[3] = rotl(state[3], 45)
+        let result = rotl(s1 &* 5, 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = rotl(s3, 45)
         return result
     }
 
     /// Uniform in [0, 1) with 24 random bits.
+    @inline(__always)
     public mutating func nextUnitFloat() -> Float {
         Float(next() >> 40) * (1.0 / 16_777_216.0)
     }
@@ -69,5 +75,6 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable {
         }
     }
 
+    @inline(__always)
     private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }

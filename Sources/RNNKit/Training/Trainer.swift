@@ -47,6 +47,9 @@ public final class Trainer {
     let optimizer: Optimizer
     var schedule: LearningRateSchedule
     let loss: SoftmaxCrossEntropy
+    /// Every buffer of a training step, kept between steps.
+    let workspace: TrainingWorkspace
+    let lossWorkspace = SoftmaxCrossEntropy.Workspace()
     var progress: TrainingProgress
     var dropoutRandom: RandomSource
     let stop: StopRequest
@@ -122,6 +125,7 @@ public final class Trainer {
         let model = TextClassifier(spec: spec, rng: &initRandom)
         trained = TrainedModel(config: config, tokenizer: data.tokenizer, vocabulary: data.vocabulary,
                                labels: data.labels.names, model: model)
+        workspace = model.makeWorkspace()
         optimizer = Trainer.makeOptimizer(config.training)
         loss = SoftmaxCrossEntropy(classWeights: try Trainer.classWeights(config.training, labels: data.train.labels,
                                                                           classCount: data.labels.count, file: config.sourcePath),
@@ -153,11 +157,7 @@ public final class Trainer {
             if let vectorsPath = config.embedding.pretrained {
                 let vectors = try PretrainedVectors.load(path: vectorsPath, vocabulary: data.vocabulary,
                                                          dim: config.embedding.dim, log: log)
-                var rows: [Int: [Float]] = [:]
-                for row in vectors.hasVector.indices where vectors.hasVector[row] {
-                    rows[row] = Array(vectors.matrix[row * vectors.dim..<(row + 1) * vectors.dim])
-                }
-                try model.embedding.load(rows: rows)
+                try model.embedding.load(matrix: vectors.matrix, hasVector: vectors.hasVector)
             }
             try? FileManager.default.removeItem(atPath: (runDirectory as NSString).appendingPathComponent(Trainer.logFile))
         }
@@ -189,14 +189,14 @@ public final class Trainer {
                 let lr = schedule.learningRate(step: progress.step, epoch: epoch - 1)
                 lastLR = Double(lr)
                 parameters.zeroGrads()
-                let (logits, cache) = trained.model.forward(batch, training: true, rng: &dropoutRandom)
-                let out = loss.forward(logits: logits, labels: batch.labels)
-                guard out.loss.isFinite else {
-                    throw RNNError.runtime("the loss became \(out.loss.isNaN ? "NaN" : "infinite") at epoch \(epoch), batch \(index + 1) "
+                let logits = trained.model.forward(batch, workspace: workspace, rng: &dropoutRandom)
+                let batchLoss = loss.forward(logits: logits, labels: batch.labels, workspace: lossWorkspace)
+                guard batchLoss.isFinite else {
+                    throw RNNError.runtime("the loss became \(batchLoss.isNaN ? "NaN" : "infinite") at epoch \(epoch), batch \(index + 1) "
                         + "(step \(progress.step + 1)); stopped without saving this state. \(keptCheckpointNote()) "
                         + "Try a lower training.lr or a training.clip_norm.")
                 }
-                trained.model.backward(out.dLogits, cache: cache)
+                trained.model.backward(lossWorkspace.dLogits, workspace: workspace)
                 let norm = t.clipNorm > 0 ? clipGradientNorm(parameters, maxNorm: Float(t.clipNorm)) : globalGradientNorm(parameters)
                 guard norm.isFinite else {
                     throw RNNError.runtime("the gradient norm became \(norm.isNaN ? "NaN" : "infinite") at epoch \(epoch), batch \(index + 1); "
@@ -207,7 +207,7 @@ public final class Trainer {
 
                 progress.step += 1
                 progress.batchesDoneInEpoch = index + 1
-                progress.epochLossSum += Double(out.loss) * Double(batch.size)
+                progress.epochLossSum += Double(batchLoss) * Double(batch.size)
                 progress.epochGradNormSum += Double(norm)
                 progress.epochExamples += batch.size
                 progress.epochBatches += 1
@@ -224,7 +224,7 @@ public final class Trainer {
                 }
                 if t.evalEvery > 0 && progress.step % t.evalEvery == 0 && index + 1 < batches.count, let dev = data.dev {
                     let predictions = evaluate(dev)
-                    let matrix = Evaluation.confusion(predictions, labels: dev.labels)
+                    let matrix = predictions.confusion(labels: dev.labels)
                     progressLine.finish()
                     log(String(format: "step %d  dev loss %.4f  accuracy %.4f  macro-F1 %.4f",
                                progress.step, predictions.loss ?? 0, matrix.accuracy, matrix.macroF1))
@@ -252,16 +252,14 @@ public final class Trainer {
                                epochsDone: progress.epochsDone)
     }
 
-    /// Predictions over the dev set. The weights do not change while it runs, so when the dev set
-    /// has more tokens than the vocabulary has entries, the per-token inference tables are built
-    /// first (the same logits bitwise, see `TextClassifier.prepareForInference`) and dropped
-    /// before training goes on: on THUCNews (10,000 dev titles, ~4,200 characters) evaluation
-    /// then skips most of the first layer's work.
+    /// Predictions over the dev set, on an inference plan of the current weights (the same
+    /// logits bitwise as the training forward without dropout). When the dev set has more tokens
+    /// than the vocabulary has entries, the plan builds the per-token tables: on THUCNews (10,000
+    /// dev titles, ~4,200 characters) evaluation then skips most of the first layer's work.
     private func evaluate(_ dev: EncodedDataset) -> DatasetPredictions {
         let model = trained.model
-        if dev.lengths.reduce(0, +) > model.spec.vocabularySize { model.prepareForInference() }
-        defer { model.discardInferenceTables() }
-        return Evaluation.predict(model, dataset: dev, padId: data.vocabulary.padId, withLoss: true)
+        let plan = model.makeInferencePlan(tables: dev.lengths.reduce(0, +) > model.spec.vocabularySize)
+        return plan.predict(dev, padId: data.vocabulary.padId)
     }
 
     /// Dev evaluation, log row, schedule, best/last checkpoints, early stopping.
@@ -276,7 +274,7 @@ public final class Trainer {
         let metricIsLoss = t.earlyStopping.metric == .loss || data.dev == nil
         if let dev = data.dev {
             let predictions = evaluate(dev)
-            let matrix = Evaluation.confusion(predictions, labels: dev.labels)
+            let matrix = predictions.confusion(labels: dev.labels)
             record.devLoss = predictions.loss
             record.devAccuracy = matrix.accuracy
             record.devMacroF1 = matrix.macroF1

@@ -64,9 +64,9 @@ final class BatcherTests: XCTestCase {
         XCTAssertEqual(batch.ids, [4, 2, 1, 3, 0, 4])
         XCTAssertEqual(batch.lengths, [2, 3])
         XCTAssertEqual(batch.labels, [2, 1])
-        XCTAssertEqual(batch.exampleIndices, [2, 0])
         let predict = EncodedDataset(texts: ["ab", ""], tokenizer: tokenizer, vocabulary: vocab)
-        XCTAssertEqual(predict.labels, [-1, -1])
+        XCTAssertEqual(predict.labels, [], "unlabelled text carries no labels")
+        XCTAssertEqual(predict.batch([0, 1], padId: vocab.padId).labels, [])
         XCTAssertEqual(predict.lines, [1, 2])
         XCTAssertEqual(predict.lengths, [2, 0])
     }

@@ -15,6 +15,12 @@ final class AttentionPoolingTests: XCTestCase {
         return out
     }
 
+    private func pooled(_ attention: AttentionPooling, _ x: Tensor, _ mask: SequenceMask) -> Tensor {
+        let y = Tensor([0])
+        attention.forward(x, mask: mask, into: y, cache: AttentionPooling.Cache())
+        return y
+    }
+
     func testForwardMatchesDefinitionAndIgnoresPadding() {
         let attention = AttentionPooling(featureSize: 4)
         XCTAssertEqual(attention.parameters.map(\.name), ["attention.w"])
@@ -23,15 +29,16 @@ final class AttentionPoolingTests: XCTestCase {
         attention.weight.value.copy(from: Tensor([4], values: w))
         let x = LayerTestSupport.randomTensor([5, 2, 4], seed: 2)
         let mask = SequenceMask(lengths: [5, 3], steps: 5)
-        let y = attention.inference(x, mask: mask)
+        let y = pooled(attention, x, mask)
         assertGoldenClose(y.array, reference(x, w, lengths: [5, 3]), "pooled")
         // Garbage at padded steps changes nothing.
         for s in 3..<5 { for k in 0..<4 { x[(s * 2 + 1) * 4 + k] = 50 } }
-        XCTAssertEqual(attention.inference(x, mask: mask).array, y.array)
+        XCTAssertEqual(pooled(attention, x, mask).array, y.array)
         // Zero weights: uniform attention, i.e. the mean over real steps.
         attention.weight.value.zero()
-        assertGoldenClose(attention.inference(x, mask: mask).array,
-                          MeanPooling().inference(x, mask: mask).array.map(Double.init), "zero-w mean")
+        assertGoldenClose(pooled(attention, x, mask).array,
+                          { let y = Tensor([0]); MeanPooling().forward(x, mask: mask, into: y); return y }().array.map(Double.init),
+                          "zero-w mean")
     }
 
     /// Finite differences for H and w. Checked against broken backwards: without the
@@ -42,11 +49,12 @@ final class AttentionPoolingTests: XCTestCase {
         let mask = SequenceMask(lengths: [4, 2, 0, 1], steps: 4)
         let x = LayerTestSupport.randomTensor([4, 4, 3], seed: 4, scale: 1.5)
         let r = LayerTestSupport.randomValues(4 * 3, seed: 5)
-        let (_, cache) = attention.forward(x, mask: mask)
-        let dx = attention.backward(Tensor([4, 3], values: r), cache: cache)
+        let cache = AttentionPooling.Cache(), dx = Tensor([0])
+        attention.forward(x, mask: mask, into: Tensor([0]), cache: cache)
+        attention.backward(Tensor([4, 3], values: r), input: x, mask: mask, cache: cache, into: dx)
         assertExactlyZero(dx.array, at: LayerTestSupport.paddedIndices(lengths: mask.lengths, steps: 4, features: 3), "padded dx")
         let check = GradientCheck()
-        let loss = { weightedSum(attention.inference(x, mask: mask), r) }
+        let loss = { weightedSum(self.pooled(attention, x, mask), r) }
         check.check(analytic: dx.array, values: x.data, count: x.count, "dH", loss: loss)
         check.check(analytic: attention.weight.grad.array, values: attention.weight.value.data, count: 3, "dw", loss: loss)
     }

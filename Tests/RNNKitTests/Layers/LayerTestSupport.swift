@@ -19,9 +19,7 @@ enum LayerTestSupport {
         let ids = golden.ints("ids")
         var timeMajor = [Int32](repeating: padId, count: t * b)
         for i in 0..<b { for s in 0..<t { timeMajor[s * b + i] = Int32(ids[i * t + s]) } }
-        let labels = labels ?? [Int](repeating: -1, count: b)
-        return Batch(ids: timeMajor, lengths: golden.ints("lengths"), steps: t, labels: labels,
-                     exampleIndices: Array(0..<b))
+        return Batch(ids: timeMajor, lengths: golden.ints("lengths"), steps: t, labels: labels ?? [])
     }
 
     /// Indices of every feature of every padded (t, b) position of a `[T, B, F]` tensor.

@@ -2,6 +2,12 @@ import XCTest
 @testable import RNNKit
 
 final class PoolingTests: XCTestCase {
+    private func out(_ body: (Tensor) -> Void) -> Tensor {
+        let t = Tensor([0])
+        body(t)
+        return t
+    }
+
     func testMaxAndMeanMatchPyTorchGolden() throws {
         let golden = try GoldenFile("pooling_masked")
         let shape = golden.shape("x"), b = shape[0], t = shape[1], f = shape[2]
@@ -9,15 +15,16 @@ final class PoolingTests: XCTestCase {
         let mask = SequenceMask(lengths: golden.ints("lengths"), steps: t)
         let padded = LayerTestSupport.paddedIndices(lengths: mask.lengths, steps: t, features: f)
 
-        let (maxPooled, maxCache) = MaxPooling().forward(x, mask: mask)
+        var maxCache = MaxPooling.Cache()
+        let maxPooled = out { MaxPooling().forward(x, mask: mask, into: $0, cache: &maxCache) }
         assertGoldenClose(maxPooled.array, golden.doubles("max_pool"), "max_pool")
-        let dMax = MaxPooling().backward(Tensor([b, f], values: golden.floats("upstream_max")), cache: maxCache)
+        let dMax = out { MaxPooling().backward(Tensor([b, f], values: golden.floats("upstream_max")), cache: maxCache, mask: mask, into: $0) }
         assertGoldenClose(dMax.array, golden.timeMajor("grad_x_max").map(Double.init), "grad_x_max")
         assertExactlyZero(dMax.array, at: padded, "grad_x_max padded")
 
-        let (meanPooled, meanCache) = MeanPooling().forward(x, mask: mask)
+        let meanPooled = out { MeanPooling().forward(x, mask: mask, into: $0) }
         assertGoldenClose(meanPooled.array, golden.doubles("mean_pool"), "mean_pool")
-        let dMean = MeanPooling().backward(Tensor([b, f], values: golden.floats("upstream_mean")), cache: meanCache)
+        let dMean = out { MeanPooling().backward(Tensor([b, f], values: golden.floats("upstream_mean")), mask: mask, into: $0) }
         assertGoldenClose(dMean.array, golden.timeMajor("grad_x_mean").map(Double.init), "grad_x_mean")
         assertExactlyZero(dMean.array, at: padded, "grad_x_mean padded")
     }
@@ -29,27 +36,30 @@ final class PoolingTests: XCTestCase {
         let x = Tensor([3, 2, 2], values: values)
         let mask = SequenceMask(lengths: [2, 3], steps: 3)
         let pooling = LastStatePooling(directions: 2, hiddenSize: 1)
-        let (y, cache) = pooling.forward(x, mask: mask)
-        XCTAssertEqual(y.array, [10, 100, 21, 101])
-        let dx = pooling.backward(Tensor([2, 2], values: [1, 2, 3, 4]), cache: cache)
+        XCTAssertEqual(out { pooling.forward(x, mask: mask, into: $0) }.array, [10, 100, 21, 101])
+        let dx = out { pooling.backward(Tensor([2, 2], values: [1, 2, 3, 4]), mask: mask, into: $0) }
         XCTAssertEqual(dx.array, [0, 2, 0, 4, 1, 0, 0, 0, 0, 0, 3, 0])
-        let uni = LastStatePooling(directions: 1, hiddenSize: 2).inference(x, mask: mask)
+        let uni = out { LastStatePooling(directions: 1, hiddenSize: 2).forward(x, mask: mask, into: $0) }
         XCTAssertEqual(uni.array, [10, 110, 21, 121])
     }
 
-    func testEmptySequencesPoolToZeros() {
+    func testEmptySequencesPoolToZerosAndStaleBuffersDoNotLeak() {
         let x = LayerTestSupport.randomTensor([2, 2, 3], seed: 1)
         let mask = SequenceMask(lengths: [0, 2], steps: 2)
         let attention = AttentionPooling(featureSize: 3)
-        let outputs = [
-            LastStatePooling(directions: 1, hiddenSize: 3).inference(x, mask: mask),
-            MaxPooling().inference(x, mask: mask),
-            MeanPooling().inference(x, mask: mask),
-            attention.inference(x, mask: mask),
+        // Buffers that held something before (a workspace reused between batches).
+        let stale = { Tensor([2, 3], repeating: 7) }
+        let outputs: [Tensor] = [
+            { let y = stale(); LastStatePooling(directions: 1, hiddenSize: 3).forward(x, mask: mask, into: y); return y }(),
+            { let y = stale(); MaxPooling().forward(x, mask: mask, into: y); return y }(),
+            { let y = stale(); MeanPooling().forward(x, mask: mask, into: y); return y }(),
+            { let y = stale(); attention.forward(x, mask: mask, into: y, cache: AttentionPooling.Cache()); return y }(),
         ]
         for y in outputs { XCTAssertEqual(Array(y.array[0..<3]), [0, 0, 0]) }
-        let (_, cache) = MaxPooling().forward(x, mask: mask)
-        let dx = MaxPooling().backward(Tensor([2, 3], repeating: 1), cache: cache)
+        var cache = MaxPooling.Cache()
+        MaxPooling().forward(x, mask: mask, into: Tensor([0]), cache: &cache)
+        let dx = Tensor([2, 2, 3], repeating: 7)
+        MaxPooling().backward(Tensor([2, 3], repeating: 1), cache: cache, mask: mask, into: dx)
         XCTAssertEqual(Array(dx.array[0..<3]) + Array(dx.array[6..<9]), [Float](repeating: 0, count: 6))
     }
 
@@ -66,17 +76,17 @@ final class PoolingTests: XCTestCase {
         let dy = Tensor([3, 6], values: r)
 
         let last = LastStatePooling(directions: 2, hiddenSize: 3)
-        let (_, lastCache) = last.forward(x, mask: mask)
-        check.check(analytic: last.backward(dy, cache: lastCache).array, values: x.data, count: x.count, "last") {
-            weightedSum(last.inference(x, mask: mask), r)
+        check.check(analytic: out { last.backward(dy, mask: mask, into: $0) }.array, values: x.data, count: x.count, "last") {
+            weightedSum(out { last.forward(x, mask: mask, into: $0) }, r)
         }
-        let (_, maxCache) = MaxPooling().forward(x, mask: mask)
-        check.check(analytic: MaxPooling().backward(dy, cache: maxCache).array, values: x.data, count: x.count, "max") {
-            weightedSum(MaxPooling().inference(x, mask: mask), r)
+        var maxCache = MaxPooling.Cache()
+        MaxPooling().forward(x, mask: mask, into: Tensor([0]), cache: &maxCache)
+        check.check(analytic: out { MaxPooling().backward(dy, cache: maxCache, mask: mask, into: $0) }.array,
+                    values: x.data, count: x.count, "max") {
+            weightedSum(out { MaxPooling().forward(x, mask: mask, into: $0) }, r)
         }
-        let (_, meanCache) = MeanPooling().forward(x, mask: mask)
-        check.check(analytic: MeanPooling().backward(dy, cache: meanCache).array, values: x.data, count: x.count, "mean") {
-            weightedSum(MeanPooling().inference(x, mask: mask), r)
+        check.check(analytic: out { MeanPooling().backward(dy, mask: mask, into: $0) }.array, values: x.data, count: x.count, "mean") {
+            weightedSum(out { MeanPooling().forward(x, mask: mask, into: $0) }, r)
         }
     }
 }

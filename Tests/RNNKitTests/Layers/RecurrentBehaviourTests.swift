@@ -75,14 +75,14 @@ final class RecurrentBehaviourTests: XCTestCase {
                 let x = Tensor([steps, batch, inSize], values: values(steps * batch * inSize, &fill, scale: 50))
                 for t in 0..<len { for k in 0..<inSize { x[(t * batch + slot) * inSize + k] = seqA[t * inSize + k] } }
                 var drop = RandomSource(seed: 1)
-                let r = encoder.forward(x, mask: SequenceMask(lengths: lengths, steps: steps), training: true, rng: &drop)
+                let r = encoder.run(x, mask: SequenceMask(lengths: lengths, steps: steps), rng: &drop)
                 let dOut = Tensor(r.output.shape), dH = Tensor(r.finalHidden.shape), dC = Tensor(r.finalHidden.shape)
                 for t in 0..<len { for j in 0..<dh { dOut[(t * batch + slot) * dh + j] = upOut[t * dh + j] } }
                 for s in 0..<4 { for j in 0..<hidden {
                     dH[(s * batch + slot) * hidden + j] = upH[s * hidden + j]
                     dC[(s * batch + slot) * hidden + j] = upC[s * hidden + j]
                 } }
-                let dx = encoder.backward(dOut, dFinalHidden: dH, dFinalCell: cell == .lstm ? dC : nil, cache: r.cache)
+                let dx = encoder.backward(dOut, dFinalHidden: dH, dFinalCell: cell == .lstm ? dC : nil, run: r)
                 var out = [Float](), h = [Float](), c = [Float](), dxA = [Float]()
                 for t in 0..<steps { for j in 0..<dh { out.append(r.output[(t * batch + slot) * dh + j]) } }
                 for s in 0..<4 { for j in 0..<hidden {
@@ -120,12 +120,12 @@ final class RecurrentBehaviourTests: XCTestCase {
         var rng = RandomSource(seed: seed)
         let steps = 7, lengths = [7, 4, 0, 2], inSize = encoder.inputSize
         let x = Tensor([steps, lengths.count, inSize], values: values(steps * lengths.count * inSize, &rng))
-        let r = encoder.forward(x, mask: SequenceMask(lengths: lengths, steps: steps), training: true, rng: &rng)
+        let r = encoder.run(x, mask: SequenceMask(lengths: lengths, steps: steps), rng: &rng)
         let dOut = Tensor(r.output.shape, values: values(r.output.count, &rng))
         let dH = Tensor(r.finalHidden.shape, values: values(r.finalHidden.count, &rng))
         let dC = Tensor(r.finalHidden.shape, values: values(r.finalHidden.count, &rng))
         encoder.parameters.zeroGrads()
-        let dx = encoder.backward(dOut, dFinalHidden: dH, dFinalCell: encoder.cell == .lstm ? dC : nil, cache: r.cache)
+        let dx = encoder.backward(dOut, dFinalHidden: dH, dFinalCell: encoder.cell == .lstm ? dC : nil, run: r)
         return [r.output.array, r.finalHidden.array, r.finalCell?.array ?? [], dx.array] + encoder.parameters.map(\.grad.array)
     }
 
@@ -152,33 +152,33 @@ final class RecurrentBehaviourTests: XCTestCase {
 
     // MARK: Dropout
 
-    func testDropoutOnlyBetweenLayersAndOnlyInTraining() {
+    func testDropoutOnlyBetweenLayersAndNeverInThePlan() {
         let encoder = makeEncoder(.lstm, hidden: 8, layers: 3, dropout: 0.5)
+        let undropped = makeEncoder(.lstm, hidden: 8, layers: 3, dropout: 0)   // the same weights (same seed)
         var rng = RandomSource(seed: 8)
         let lengths = [5, 3], steps = 5
         let mask = SequenceMask(lengths: lengths, steps: steps)
         let x = Tensor([steps, 2, 3], values: values(steps * 2 * 3, &rng))
 
-        // Not training: no dropout, no randomness used, same as inference.
-        var evalRng = RandomSource(seed: 1)
-        let eval = encoder.forward(x, mask: mask, training: false, rng: &evalRng)
-        XCTAssertEqual(evalRng, RandomSource(seed: 1))
-        XCTAssertEqual(eval.output.array, encoder.inference(x, mask: mask).output.array)
-        XCTAssertTrue(eval.cache.dropoutMasks.allSatisfy { $0 == nil })
+        // The inference plan has no dropout: it equals the training forward without dropout.
+        var plainRng = RandomSource(seed: 1)
+        let plain = undropped.run(x, mask: mask, rng: &plainRng)
+        XCTAssertEqual(plainRng, RandomSource(seed: 1), "no dropout, no draws")
+        XCTAssertEqual(encoder.planOutput(x, mask: mask).output.array, plain.output.array)
 
         // Training: masks on the inputs of layers 1 and 2 only, values 0 or 1/(1-p), reproducible.
         var r1 = RandomSource(seed: 2), r2 = RandomSource(seed: 2), r3 = RandomSource(seed: 3)
-        let a = encoder.forward(x, mask: mask, training: true, rng: &r1)
-        let b = encoder.forward(x, mask: mask, training: true, rng: &r2)
-        let c = encoder.forward(x, mask: mask, training: true, rng: &r3)
+        let a = encoder.run(x, mask: mask, rng: &r1)
+        let b = encoder.run(x, mask: mask, rng: &r2)
+        let c = encoder.run(x, mask: mask, rng: &r3)
         XCTAssertEqual(a.output.array, b.output.array)
         XCTAssertEqual(r1, r2)
-        XCTAssertNotEqual(a.output.array, eval.output.array)
+        XCTAssertNotEqual(a.output.array, plain.output.array)
         XCTAssertNotEqual(a.output.array, c.output.array)
-        XCTAssertNil(a.cache.dropoutMasks[0])
+        XCTAssertNil(a.dropoutMask(layer: 0))
         for l in 1..<3 {
-            guard let m = a.cache.dropoutMasks[l] else { XCTFail("layer \(l) has no dropout mask"); continue }
-            XCTAssertEqual(m.array, b.cache.dropoutMasks[l]!.array)
+            guard let m = a.dropoutMask(layer: l) else { XCTFail("layer \(l) has no dropout mask"); continue }
+            XCTAssertEqual(m.array, b.dropoutMask(layer: l)!.array)
             XCTAssertTrue(m.array.allSatisfy { $0 == 0 || $0 == 2 })
             XCTAssertTrue(m.array.contains(0) && m.array.contains(2))
         }
@@ -186,7 +186,7 @@ final class RecurrentBehaviourTests: XCTestCase {
         // A single layer has nothing between layers: training draws nothing.
         let single = makeEncoder(.gru, layers: 1, dropout: 0.5)
         var r4 = RandomSource(seed: 4)
-        _ = single.forward(x, mask: mask, training: true, rng: &r4)
+        _ = single.run(x, mask: mask, rng: &r4)
         XCTAssertEqual(r4, RandomSource(seed: 4))
     }
 
@@ -197,22 +197,22 @@ final class RecurrentBehaviourTests: XCTestCase {
             let encoder = makeEncoder(cell)
             var rng = RandomSource(seed: 6)
             let x = Tensor([4, 2, 3], values: values(24, &rng))
-            let r = encoder.forward(x, mask: SequenceMask(lengths: [0, 4], steps: 4), training: true, rng: &rng)
+            let r = encoder.run(x, mask: SequenceMask(lengths: [0, 4], steps: 4), rng: &rng)
             for t in 0..<4 { for j in 0..<12 { XCTAssertEqual(r.output[(t * 2) * 12 + j], 0) } }
             for s in 0..<4 {
                 for j in 0..<6 { XCTAssertEqual(r.finalHidden[(s * 2) * 6 + j], 0) }
                 XCTAssertTrue((0..<6).contains { r.finalHidden[(s * 2 + 1) * 6 + $0] != 0 }, "\(cell) state \(s)")
             }
-            let dx = encoder.backward(Tensor(r.output.shape, repeating: 1), dFinalHidden: nil, dFinalCell: nil, cache: r.cache)
+            let dx = encoder.backward(Tensor(r.output.shape, repeating: 1), dFinalHidden: nil, dFinalCell: nil, run: r)
             for t in 0..<4 { for k in 0..<3 { XCTAssertEqual(dx[(t * 2) * 3 + k], 0) } }
 
             // An all-empty batch with T = 0.
             let empty = Tensor([0, 2, 3])
-            let e = encoder.forward(empty, mask: SequenceMask(lengths: [0, 0]), training: true, rng: &rng)
+            let e = encoder.run(empty, mask: SequenceMask(lengths: [0, 0]), rng: &rng)
             XCTAssertEqual(e.output.shape, [0, 2, 12])
             XCTAssertTrue(e.finalHidden.array.allSatisfy { $0 == 0 })
             let edx = encoder.backward(e.output, dFinalHidden: Tensor(e.finalHidden.shape, repeating: 1),
-                                       dFinalCell: nil, cache: e.cache)
+                                       dFinalCell: nil, run: e)
             XCTAssertEqual(edx.shape, [0, 2, 3])
         }
     }
@@ -222,13 +222,13 @@ final class RecurrentBehaviourTests: XCTestCase {
         var rng = RandomSource(seed: 12)
         let x = Tensor([3, 2, 3], values: values(18, &rng))
         let mask = SequenceMask(lengths: [3, 2], steps: 3)
-        let r = encoder.forward(x, mask: mask, training: true, rng: &rng)
+        let r = encoder.run(x, mask: mask, rng: &rng)
         let dOut = Tensor(r.output.shape, values: values(r.output.count, &rng))
         encoder.parameters[1].frozen = true
         encoder.parameters.zeroGrads()
-        _ = encoder.backward(dOut, dFinalHidden: nil, dFinalCell: nil, cache: r.cache)
+        _ = encoder.backward(dOut, dFinalHidden: nil, dFinalCell: nil, run: r)
         let first = encoder.parameters.map(\.grad.array)
-        _ = encoder.backward(dOut, dFinalHidden: nil, dFinalCell: nil, cache: r.cache)
+        _ = encoder.backward(dOut, dFinalHidden: nil, dFinalCell: nil, run: r)
         for (i, p) in encoder.parameters.enumerated() {
             XCTAssertEqual(p.grad.array, first[i].map { $0 + $0 }, p.name)
         }

@@ -22,7 +22,8 @@ final class RecurrentGoldenTests: XCTestCase {
         let lengths = g.ints("lengths")
         let mask = SequenceMask(lengths: lengths, steps: steps)
         let x = Tensor([steps, batch, inSize], values: g.timeMajor("x"))
-        let (output, finalHidden, finalCell, cache) = encoder.forward(x, mask: mask, training: true, rng: &rng)
+        let run = encoder.run(x, mask: mask, rng: &rng)
+        let (output, finalHidden, finalCell) = (run.output, run.finalHidden, run.finalCell)
         assertGoldenClose(output.array, timeMajorDoubles(g, "output"), "\(fileName) output", file: file, line: line)
         assertGoldenClose(finalHidden.array, g.doubles("h_n"), "\(fileName) h_n", file: file, line: line)
         if cell == .lstm {
@@ -42,7 +43,7 @@ final class RecurrentGoldenTests: XCTestCase {
         assertExactlyZero(output.array, at: paddedOut, "\(fileName) padded output", file: file, line: line)
 
         // Inference gives the same numbers.
-        let inf = encoder.inference(x, mask: mask)
+        let inf = encoder.planOutput(x, mask: mask)
         XCTAssertEqual(inf.output.array, output.array, "\(fileName) inference output", file: file, line: line)
         XCTAssertEqual(inf.finalHidden.array, finalHidden.array, "\(fileName) inference h_n", file: file, line: line)
 
@@ -50,7 +51,7 @@ final class RecurrentGoldenTests: XCTestCase {
         let dOutput = Tensor(output.shape, values: g.timeMajor("upstream"))
         let dh = Tensor(finalHidden.shape, values: g.floats("upstream_h_n"))
         let dc = cell == .lstm ? Tensor(finalHidden.shape, values: g.floats("upstream_c_n")) : nil
-        let dx = encoder.backward(dOutput, dFinalHidden: dh, dFinalCell: dc, cache: cache)
+        let dx = encoder.backward(dOutput, dFinalHidden: dh, dFinalCell: dc, run: run)
         XCTAssertEqual(dx.shape, [steps, batch, inSize], file: file, line: line)
         assertGoldenClose(dx.array, timeMajorDoubles(g, "grad_x"), "\(fileName) grad_x", file: file, line: line)
         assertExactlyZero(dx.array, at: paddedIn, "\(fileName) padded grad_x", file: file, line: line)

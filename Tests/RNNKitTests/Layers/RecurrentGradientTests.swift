@@ -45,7 +45,7 @@ final class RecurrentGradientTests: XCTestCase {
 
         func loss() -> Double {
             var dropRng = RandomSource(seed: dropoutSeed)
-            let r = encoder.forward(x, mask: mask, training: true, rng: &dropRng)
+            let r = encoder.run(x, mask: mask, rng: &dropRng)
             var s = weightedSum(r.output, wOut) + weightedSum(r.finalHidden, wH)
             if let c = r.finalCell { s += weightedSum(c, wC) }
             return s
@@ -53,11 +53,11 @@ final class RecurrentGradientTests: XCTestCase {
 
         encoder.parameters.zeroGrads()
         var dropRng = RandomSource(seed: dropoutSeed)
-        let r = encoder.forward(x, mask: mask, training: true, rng: &dropRng)
+        let r = encoder.run(x, mask: mask, rng: &dropRng)
         let dx = encoder.backward(Tensor(r.output.shape, values: wOut),
                                   dFinalHidden: Tensor(r.finalHidden.shape, values: wH),
                                   dFinalCell: cell == .lstm ? Tensor(r.finalHidden.shape, values: wC) : nil,
-                                  cache: r.cache)
+                                  run: r)
         var gc = GradientCheck()
         if cell == .rnnRelu { gc.eps = 1e-3 }
         let tag = "\(cell.rawValue) \(bidirectional ? "bi" : "uni")"

@@ -8,7 +8,7 @@ import XCTest
 /// the TextRCNN golden test.)
 final class TokenRowsTests: XCTestCase {
     /// Two sequences, lengths 4 and 2, T = 4: token 7 repeats, token 3 appears in both, pad id 0.
-    private let batch = Batch(sequences: [[7, 3, 7, 5], [3, 7]], labels: [0, 1], exampleIndices: [0, 1], padId: 0)
+    private let batch = Batch(sequences: [[7, 3, 7, 5], [3, 7]], labels: [0, 1], padId: 0)
 
     func testDistinctIdsInFirstOccurrenceOrderAndSlotsPerPosition() {
         let tokens = TokenRows(batch, vocabularySize: 8)
@@ -41,7 +41,7 @@ final class TokenRowsTests: XCTestCase {
         var rng = RandomSource(seed: 1)
         let embedding = Embedding(vocabularySize: 8, dimension: 2, padIndex: 3, rng: &rng)
         let tokens = TokenRows(batch, vocabularySize: 8)
-        let rows = embedding.forward(tokens)
+        let rows = embedding.forward(tokens, into: Tensor([0]))
         XCTAssertEqual(rows.array, [7, 3, 5].flatMap { Array(embedding.weight.value.array[2 * $0..<2 * $0 + 2]) })
         embedding.backward(rowGradient: Tensor([3, 2], values: [1, 2, 3, 4, 5, 6]), tokens: tokens)
         var expected = [Float](repeating: 0, count: 16)
@@ -62,14 +62,14 @@ final class TokenRowsTests: XCTestCase {
             let table = Tensor([vocabulary, inputSize], values: (0..<(vocabulary * inputSize)).map { _ in rng.uniform(-1, 1) })
             let lengths = [9, 3, 0, 7, 9, 1, 5]
             let sequences = lengths.map { n in (0..<n).map { _ in Int32(rng.nextIndex(below: vocabulary)) } }
-            let batch = Batch(sequences: sequences, labels: Array(repeating: 0, count: b), exampleIndices: Array(0..<b), padId: 0)
+            let batch = Batch(sequences: sequences, labels: Array(repeating: 0, count: b), padId: 0)
             let tokens = TokenRows(batch, vocabularySize: vocabulary)
             let rows = Tensor([tokens.count, inputSize])
             for (u, id) in tokens.ids.enumerated() {
                 (rows.data + u * inputSize).update(from: table.data + Int(id) * inputSize, count: inputSize)
             }
             let dense = self.dense(rows, tokens, width: inputSize)
-            dense.reshape([t, b, inputSize])
+            dense.resize([t, b, inputSize])
 
             var initRng = RandomSource(seed: 9)
             let encoder = RecurrentEncoder(cell: cell, inputSize: inputSize, hiddenSize: 4, layers: 2, bidirectional: true,
@@ -79,17 +79,17 @@ final class TokenRowsTests: XCTestCase {
             var r1 = RandomSource(seed: 2), r2 = RandomSource(seed: 2)
 
             encoder.parameters.zeroGrads()
-            let a = encoder.forward(dense, mask: mask, training: true, rng: &r1)
-            let dDense = encoder.backward(dOut, dFinalHidden: nil, dFinalCell: nil, cache: a.cache)
+            let a = encoder.run(dense, mask: mask, rng: &r1)
+            let dDense = encoder.backward(dOut, dFinalHidden: nil, dFinalCell: nil, run: a)
             let denseGrads = encoder.parameters.map(\.grad.array)
             let denseRowGrad = Tensor([tokens.count, inputSize])
             tokens.accumulate(dDense.data, width: inputSize, into: denseRowGrad.data)
 
             encoder.parameters.zeroGrads()
-            let c = encoder.forward(rows: rows, tokens: tokens, mask: mask, training: true, rng: &r2)
+            let c = encoder.run(.rows(rows, tokens), mask: mask, rng: &r2)
             XCTAssertEqual(c.output.array, a.output.array, "\(cell): output bitwise")
             XCTAssertEqual(c.finalHidden.array, a.finalHidden.array, "\(cell): final states bitwise")
-            let dRows = encoder.backward(dOut, dFinalHidden: nil, dFinalCell: nil, cache: c.cache)
+            let dRows = encoder.backward(dOut, dFinalHidden: nil, dFinalCell: nil, run: c)
             XCTAssertEqual(dRows.shape, [tokens.count, inputSize])
             assertClose(dRows.array, denseRowGrad.array, "\(cell): row gradient")
             for (p, expected) in zip(encoder.parameters, denseGrads) {

@@ -13,7 +13,7 @@ import XCTest
 /// move an argmax or cross the ReLU kink (one element each failed so; 1e-3 passes everywhere).
 final class TextClassifierGradientTests: XCTestCase {
     private static let batch = Batch(sequences: [[1, 2, 3, 4, 1], [5, 1], [], [2, 3, 2]],
-                                     labels: [0, 2, 1, 1], exampleIndices: [0, 1, 2, 3], padId: 6)
+                                     labels: [0, 2, 1, 1], padId: 6)
 
     private func spec(_ kind: ModelKind, _ cell: CellKind, layers: Int = 1, bidirectional: Bool = true,
                       pooling: PoolingKind = .last, variant: RCNNVariant = .paper, dropout: Float = 0) -> ModelSpec {
@@ -33,13 +33,13 @@ final class TextClassifierGradientTests: XCTestCase {
         let lossFunction = SoftmaxCrossEntropy()
         func loss() -> Double {
             var r = dropoutSeed
-            let logits = model.forward(batch, training: true, rng: &r).logits
+            let logits = model.trainingForward(batch, rng: &r).logits
             return crossEntropyInDouble(logits, batch.labels)
         }
         model.parameters.zeroGrads()
         var r = dropoutSeed
-        let (logits, cache) = model.forward(batch, training: true, rng: &r)
-        model.backward(lossFunction.forward(logits: logits, labels: batch.labels).dLogits, cache: cache)
+        let (logits, cache) = model.trainingForward(batch, rng: &r)
+        model.backward(lossFunction.forward(logits: logits, labels: batch.labels).dLogits, workspace: cache)
         var check = GradientCheck()
         check.eps = eps
         for p in model.parameters {
@@ -103,8 +103,8 @@ final class TextClassifierGradientTests: XCTestCase {
         let frozen = TextClassifier(spec: { var s = spec(.textrnn, .lstm); s.freezeEmbedding = true; return s }(), rng: &rng)
         XCTAssertTrue(frozen.embedding.weight.frozen)
         var bad = spec(.textrnn, .lstm)
-        bad.padId = 7
-        XCTAssertThrowsError(try bad.validate()) { XCTAssertEqual(($0 as? RNNError)?.field, "model.pad_id") }
+        bad.embeddingDim = 0
+        XCTAssertThrowsError(try bad.validate()) { XCTAssertEqual(($0 as? RNNError)?.field, "embedding.dim") }
         XCTAssertNoThrow(try spec(.textrcnn, .lstm).validate())
     }
 }

@@ -20,11 +20,10 @@ final class TextClassifierInvarianceTests: XCTestCase {
     /// The sentence alone, with 5 extra padded steps, and at index 1 of a batch of 4 with a longer one.
     private func batches() -> [(Batch, Int)] {
         let s = Self.sentence, len = s.count
-        let alone = Batch(sequences: [s], labels: [2], exampleIndices: [0], padId: Self.pad)
+        let alone = Batch(sequences: [s], labels: [2], padId: Self.pad)
         let padded = Batch(ids: s + [Int32](repeating: Self.pad, count: 5), lengths: [len], steps: len + 5,
-                           labels: [2], exampleIndices: [0])
-        let mixed = Batch(sequences: [[4, 5, 1, 2, 3, 1, 2, 5], s, [2], []], labels: [0, 2, 1, 1],
-                          exampleIndices: [0, 1, 2, 3], padId: Self.pad)
+                           labels: [2])
+        let mixed = Batch(sequences: [[4, 5, 1, 2, 3, 1, 2, 5], s, [2], []], labels: [0, 2, 1, 1], padId: Self.pad)
         return [(alone, 0), (padded, 0), (mixed, 1)]
     }
 
@@ -40,16 +39,16 @@ final class TextClassifierInvarianceTests: XCTestCase {
             let what = "\(spec.kind) \(spec.cell) \(spec.pooling) \(spec.rcnnVariant)"
             for (index, (batch, row)) in batches().enumerated() {
                 let classes = spec.classCount
-                let logits = Array(model.inference(batch).array[(row * classes)..<((row + 1) * classes)])
+                let logits = Array(model.planLogits(batch).array[(row * classes)..<((row + 1) * classes)])
                 // Gradients of the sentence's own loss only: dLogits is zero on the other rows.
                 model.parameters.zeroGrads()
-                let (trainLogits, cache) = model.forward(batch, training: true, rng: &rng)
+                let (trainLogits, cache) = model.trainingForward(batch, rng: &rng)
                 XCTAssertEqual(Array(trainLogits.array[(row * classes)..<((row + 1) * classes)]), logits, what)
                 let own = Tensor([1, classes], values: logits)
                 let dOwn = SoftmaxCrossEntropy().forward(logits: own, labels: [2]).dLogits
                 let dLogits = Tensor([batch.size, classes])
                 for k in 0..<classes { dLogits[row * classes + k] = dOwn[k] }
-                model.backward(dLogits, cache: cache)
+                model.backward(dLogits, workspace: cache)
                 let grads = model.parameters.map(\.grad.array)
                 if index == 0 {
                     referenceLogits = logits
@@ -73,9 +72,9 @@ final class TextClassifierInvarianceTests: XCTestCase {
         let sentence: [Int32] = (0..<5).map { _ in Int32(rng.nextIndex(below: 49)) }
         var others: [[Int32]] = []
         for _ in 0..<15 { others.append((0..<(1 + rng.nextIndex(below: 30))).map { _ in Int32(rng.nextIndex(below: 49)) }) }
-        let alone = Batch(sequences: [sentence], labels: [0], exampleIndices: [0], padId: 49)
+        let alone = Batch(sequences: [sentence], labels: [0], padId: 49)
         let mixed = Batch(sequences: Array(others[0..<7]) + [sentence] + Array(others[7...]),
-                          labels: [Int](repeating: 0, count: 16), exampleIndices: Array(0..<16), padId: 49)
+                          labels: [Int](repeating: 0, count: 16), padId: 49)
         for (kind, pooling, variant) in [(ModelKind.textrnn, PoolingKind.last, RCNNVariant.paper),
                                          (.textrnn, .attention, .paper), (.textrcnn, .max, .paper),
                                          (.textrcnn, .max, .reference)] {
@@ -87,8 +86,8 @@ final class TextClassifierInvarianceTests: XCTestCase {
             if let attention = model.attention {
                 attention.weight.value.copy(from: LayerTestSupport.randomTensor([64], seed: 23))
             }
-            let single = model.inference(alone).array
-            let inBatch = Array(model.inference(mixed).array[(7 * 5)..<(8 * 5)])
+            let single = model.planLogits(alone).array
+            let inBatch = Array(model.planLogits(mixed).array[(7 * 5)..<(8 * 5)])
             XCTAssertEqual(single, inBatch, "\(kind) \(pooling) \(variant): logits alone vs in a batch of 16")
         }
     }
@@ -98,7 +97,7 @@ final class TextClassifierInvarianceTests: XCTestCase {
         var sequences: [[Int32]] = []
         var rng = RandomSource(seed: 3)
         for _ in 0..<9 { sequences.append((0..<rng.nextIndex(below: 14)).map { _ in Int32(rng.nextIndex(below: 6)) }) }
-        let batch = Batch(sequences: sequences, labels: (0..<9).map { $0 % 3 }, exampleIndices: Array(0..<9), padId: 6)
+        let batch = Batch(sequences: sequences, labels: (0..<9).map { $0 % 3 }, padId: 6)
         for var spec in specs() {
             spec.dropout = 0.3
             spec.hiddenSize = 8
@@ -108,10 +107,10 @@ final class TextClassifierInvarianceTests: XCTestCase {
                 var initRng = RandomSource(seed: 11)
                 let model = TextClassifier(spec: spec, rng: &initRng)
                 var dropoutRng = RandomSource(seed: 12)
-                let (logits, cache) = model.forward(batch, training: true, rng: &dropoutRng)
+                let (logits, cache) = model.trainingForward(batch, rng: &dropoutRng)
                 let (_, _, dLogits) = SoftmaxCrossEntropy(labelSmoothing: 0.1).forward(logits: logits, labels: batch.labels)
-                model.backward(dLogits, cache: cache)
-                results.append([logits.array, model.inference(batch).array] + model.parameters.map(\.grad.array))
+                model.backward(dLogits, workspace: cache)
+                results.append([logits.array, model.planLogits(batch).array] + model.parameters.map(\.grad.array))
             }
             XCTAssertEqual(results[0], results[1], "\(spec.kind) \(spec.cell) \(spec.pooling): 1 vs 2 threads")
         }

@@ -38,7 +38,7 @@ final class UninitializedBuffersTests: XCTestCase {
         AllocatorTuning.retainFreedMemory()
         var data = RandomSource(seed: 3)
         let sequences = (0..<13).map { _ in (0..<data.nextIndex(below: 11)).map { _ in Int32(1 + data.nextIndex(below: 39)) } }
-        let batch = Batch(sequences: sequences, labels: (0..<13).map { $0 % 3 }, exampleIndices: Array(0..<13), padId: 0)
+        let batch = Batch(sequences: sequences, labels: (0..<13).map { $0 % 3 }, padId: 0)
         for spec in specs() {
             let what = "\(spec.kind) \(spec.cell) \(spec.pooling) \(spec.rcnnVariant)"
             var initRng = RandomSource(seed: 5)
@@ -49,10 +49,10 @@ final class UninitializedBuffersTests: XCTestCase {
             func pass() -> [[UInt32]] {
                 var rng = RandomSource(seed: 9)
                 model.parameters.zeroGrads()
-                let (logits, cache) = model.forward(batch, training: true, rng: &rng)
+                let (logits, cache) = model.trainingForward(batch, rng: &rng)
                 let dLogits = SoftmaxCrossEntropy().forward(logits: logits, labels: batch.labels).dLogits
-                model.backward(dLogits, cache: cache)
-                let inference = model.inference(batch)
+                model.backward(dLogits, workspace: cache)
+                let inference = model.planLogits(batch)
                 return [logits.array.map(\.bitPattern), inference.array.map(\.bitPattern)]
                     + model.parameters.map { $0.grad.array.map(\.bitPattern) }
             }

@@ -21,7 +21,7 @@ final class PackedMatmulTests: XCTestCase {
                         let packed = PackedMatmulB(transB, k: k, n: n, b: b.data, ldb: ldb)
                         for beta: Float in [0, 1] {
                             let start = LayerTestSupport.randomTensor([m * n], seed: 5)
-                            let want = start.clone(), got = start.clone()
+                            let want = Tensor(copying: start), got = Tensor(copying: start)
                             matmul(transA, transB, m: m, n: n, k: k, alpha: 0.5, a: a.data, lda: lda,
                                    b: b.data, ldb: ldb, beta: beta, c: want.data, ldc: n)
                             // The same packing twice: reuse must not change anything.
@@ -32,6 +32,16 @@ final class PackedMatmulTests: XCTestCase {
                                 XCTAssertEqual(got.array.map(\.bitPattern), want.array.map(\.bitPattern),
                                                "\(what) beta \(beta) round \(round)")
                             }
+                        }
+                        // B changed in place (a training step): `repack` gives the new product.
+                        for i in 0..<b.count { b[i] = b[i] * 0.5 - 0.25 }
+                        packed.repack()
+                        let want = Tensor([m * n]), got = Tensor([m * n])
+                        matmul(transA, transB, m: m, n: n, k: k, alpha: 1, a: a.data, lda: lda,
+                               b: b.data, ldb: ldb, beta: 0, c: want.data, ldc: n)
+                        matmul(transA, m: m, alpha: 1, a: a.data, lda: lda, packedB: packed, beta: 0, c: got.data, ldc: n)
+                        XCTAssertEqual(got.array.map(\.bitPattern), want.array.map(\.bitPattern), "\(what) after repack")
+                        do {
                         }
                     }
                 }

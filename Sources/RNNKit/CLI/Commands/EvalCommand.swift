@@ -25,8 +25,6 @@ public enum EvalCommand {
             Parallel.threadCount = threads
         }
         let (trained, _) = try TrainedModel.load(checkpoint: args.argument("checkpoint")!)
-        // Scoring only reads the model: the first layer's input projection becomes a table lookup.
-        trained.model.prepareForInference()
         let dataPath = args.argument("data")!
         var dataConfig = trained.config.data
         dataConfig.train = dataPath
@@ -44,8 +42,9 @@ public enum EvalCommand {
                                              log: { Terminal.writeError($0 + "\n") })
         guard !examples.isEmpty else { throw RNNError.input("no examples to score", file: dataPath) }
         let dataset = EncodedDataset(examples: examples, tokenizer: trained.tokenizer, vocabulary: trained.vocabulary)
-        let predictions = Evaluation.predict(trained.model, dataset: dataset, padId: trained.vocabulary.padId, withLoss: true)
-        let matrix = Evaluation.confusion(predictions, labels: dataset.labels)
+        // Scoring only reads the model: an inference plan with the per-token tables.
+        let predictions = trained.model.makeInferencePlan().predict(dataset, padId: trained.vocabulary.padId)
+        let matrix = predictions.confusion(labels: dataset.labels)
         let report = ClassificationReport(confusion: matrix)
         Terminal.writeOutput(args.flag("json") ? report.json(labelNames: trained.labels) + "\n"
                                                : report.table(labelNames: trained.labels))

@@ -1,27 +1,33 @@
-/// Shared pieces of the recurrent cells' fused per-step passes.
+/// A recurrent cell: one step forward and one step backward for the B rows of a time step, as
+/// one fused SIMD8 pass over the gates (see each cell's file for its equations).
 ///
-/// Every cell runs its gate arithmetic on `SIMD8<Float>` lanes. A hidden size that is
-/// not a multiple of 8 ends with one partial chunk that is loaded zero-filled and stored
-/// lane by lane: the same formula (and so the same rounding) on every unit.
-enum Lanes {
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>, _ n: Int) -> SIMD8<Float> {
-        if n == 8 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
-        var v = SIMD8<Float>()
-        for l in 0..<n { v[l] = p[l] }
-        return v
-    }
+/// The encoder is generic over the cell (`RecurrentDirectionPass`), so each cell's passes are
+/// specialised into the step loops; `CellKind.cell` is the one place a kind becomes a type.
+protocol RecurrentCell {
+    /// Gates per unit: rows of weight_ih / weight_hh are `gateCount * hiddenSize`.
+    static var gateCount: Int { get }
+    /// Floats per unit of the per-step activation cache (`activations`).
+    static var cacheWidth: Int { get }
+    /// LSTM: a cell state c is carried beside h.
+    static var carriesCell: Bool { get }
+    /// Jordan: an output layer y = tanh(W_hy h + b_hy) is fed back instead of h.
+    static var hasOutputLayer: Bool { get }
+    /// GRU: the gradient of the recurrent pre-activations differs from the input side's.
+    static var separateRecurrentGradient: Bool { get }
 
-    @inline(__always)
-    static func load(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> SIMD8<Float> {
-        load(UnsafePointer(p), n)
-    }
+    /// Updates `state` (and `cell`) at real rows, writes the output and the activations backward
+    /// needs; at padded rows writes zeros to the output and the activations (so no stale value
+    /// of an earlier batch stays in a reused workspace).
+    static func forward(_ s: RecurrentForwardStep)
+    /// Writes the pre-activation gradients of step t (zero at padded rows) and leaves in
+    /// `stateGradient` the part of dState_{t-1} that does not go through W_hh.
+    static func backward(_ s: RecurrentBackwardStep)
+}
 
-    @inline(__always)
-    static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
-        if n == 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self); return }
-        for l in 0..<n { p[l] = v[l] }
-    }
+extension RecurrentCell {
+    static var carriesCell: Bool { false }
+    static var hasOutputLayer: Bool { false }
+    static var separateRecurrentGradient: Bool { false }
 }
 
 /// Pointers one forward step of a cell works on, for the B rows of step t.
@@ -37,7 +43,7 @@ struct RecurrentForwardStep {
     /// Row index into `inputProjection` of each row at step t when that is a table (a per-token
     /// table in inference, the distinct tokens' projections in training): the cell reads the
     /// row in place instead of a copy of it. Padded rows' entries are never read.
-    var inputRows: UnsafePointer<Int32>? = nil
+    var inputRows: UnsafePointer<Int32>?
     /// `[B, G*H]`: W_hh s_{t-1} (no bias).
     var recurrentProjection: UnsafePointer<Float>
     /// `[G*H]`: b_hh.
@@ -46,12 +52,16 @@ struct RecurrentForwardStep {
     var state: UnsafeMutablePointer<Float>
     /// `[B, H]` LSTM cell state, updated in place at real rows only.
     var cell: UnsafeMutablePointer<Float>?
-    /// `[B, cacheWidth]` activations kept for backward (step t's block of the cache).
-    var gates: UnsafeMutablePointer<Float>
+    /// `[B, cacheWidth*H]` activations kept for backward (step t's block of the cache).
+    var activations: UnsafeMutablePointer<Float>
     /// `[B, H]` LSTM tanh(c_t).
     var tanhCell: UnsafeMutablePointer<Float>?
     var output: UnsafeMutablePointer<Float>
     var outputStride: Int
+    /// Jordan: W_hy `[H, H]`, b_hy `[H]` and a `[B, H]` scratch for W_hy h_t.
+    var outputWeight: UnsafePointer<Float>?
+    var outputBias: UnsafePointer<Float>?
+    var outputScratch: UnsafeMutablePointer<Float>?
 
     @inline(__always) func isReal(_ b: Int) -> Bool { step < lengths[b] }
 
@@ -59,6 +69,13 @@ struct RecurrentForwardStep {
     @inline(__always) func inputProjection(row b: Int, width: Int) -> UnsafePointer<Float> {
         if let ids = inputRows { return inputProjection + Int(ids[b]) * width }
         return inputProjection + b * width
+    }
+
+    /// Zeros of a padded row: its output and its `width` floats of activations (and tanh(c)).
+    @inline(__always) func clearPaddedRow(_ b: Int, activationWidth width: Int) {
+        (output + b * outputStride).update(repeating: 0, count: hidden)
+        (activations + b * width).update(repeating: 0, count: width)
+        if let tanhCell { (tanhCell + b * hidden).update(repeating: 0, count: hidden) }
     }
 }
 
@@ -76,7 +93,7 @@ struct RecurrentBackwardStep {
     var stateGradient: UnsafeMutablePointer<Float>
     /// `[B, H]` LSTM: gradient w.r.t. c after step t on entry, before step t on exit.
     var cellGradient: UnsafeMutablePointer<Float>?
-    var gates: UnsafePointer<Float>
+    var activations: UnsafePointer<Float>
     var previousState: UnsafePointer<Float>
     var previousCell: UnsafePointer<Float>?
     var tanhCell: UnsafePointer<Float>?
@@ -85,6 +102,10 @@ struct RecurrentBackwardStep {
     /// `[B, G*H]` gradient w.r.t. the recurrent-side pre-activations (W_hh s + b_hh); GRU only
     /// differs from `gateGradient`.
     var recurrentGradient: UnsafeMutablePointer<Float>
+    /// Jordan: W_hy `[H, H]`, dyPre `[B, H]` of step t (kept for dW_hy), and a `[B, H]` scratch.
+    var outputWeight: UnsafePointer<Float>?
+    var outputPreGradient: UnsafeMutablePointer<Float>?
+    var hiddenScratch: UnsafeMutablePointer<Float>?
 
     @inline(__always) func isReal(_ b: Int) -> Bool { step < lengths[b] }
 }

@@ -5,22 +5,22 @@
 ///     h' = (1 - z) * n + z * h
 ///
 /// Cache per (step, sequence, unit): r, z, n, a and h (before the step): 5 floats.
-enum GRUCell {
+enum GRUCell: RecurrentCell {
     static let gateCount = 3
-    /// Floats per unit in the `gates` cache block: r, z, n, a.
+    /// Floats per unit in the activation cache: r, z, n, a.
     static let cacheWidth = 4
+    static var separateRecurrentGradient: Bool { true }
 
     static func forward(_ s: RecurrentForwardStep) {
         let h = s.hidden, gh = 3 * h, cw = 4 * h
         let one = SIMD8<Float>(repeating: 1)
-        for b in 0..<s.rows where s.isReal(b) {
+        for b in 0..<s.rows {
+            guard s.isReal(b) else { s.clearPaddedRow(b, activationWidth: cw); continue }
             let xp = s.inputProjection(row: b, width: gh), hp = s.recurrentProjection + b * gh, bias = s.recurrentBias
-            let gates = s.gates + b * cw
+            let gates = s.activations + b * cw
             let state = s.state + b * h
             let out = s.output + b * s.outputStride
-            var j = 0
-            while j < h {
-                let n = Swift.min(8, h - j)
+            Lanes.forEachChunk(h) { j, n in
                 let r = Elementwise.sigmoid(Lanes.load(xp + j, n) + Lanes.load(hp + j, n) + Lanes.load(bias + j, n))
                 let z = Elementwise.sigmoid(Lanes.load(xp + h + j, n) + Lanes.load(hp + h + j, n)
                                             + Lanes.load(bias + h + j, n))
@@ -33,13 +33,12 @@ enum GRUCell {
                 Lanes.store(a, gates + 3 * h + j, n)
                 Lanes.store(hNew, state + j, n)
                 Lanes.store(hNew, out + j, n)
-                j += 8
             }
         }
     }
 
     /// dh = dh_carry + dy;  dn = dh (1 - z);  dz = dh (h_prev - n);  dh_prev (direct) = dh z
-    /// dn_pre = dn (1 - n^2);  dr = dn_pre a;  dr_pre = dr r (1 - r);  dz_pre = dz z (1 - z)
+    /// dn_pre = dn tanh'(n);  dr = dn_pre a;  dr_pre = dr r (1 - r);  dz_pre = dz z (1 - z)
     /// input side: [dr_pre, dz_pre, dn_pre]; recurrent side: [dr_pre, dz_pre, dn_pre r].
     static func backward(_ s: RecurrentBackwardStep) {
         let h = s.hidden, gh = 3 * h, cw = 4 * h
@@ -51,16 +50,14 @@ enum GRUCell {
                 dRec.update(repeating: 0, count: gh)
                 continue
             }
-            let gates = s.gates + b * cw
+            let gates = s.activations + b * cw
             let dOut = s.outputGradient + b * s.outputStride
             let dh = s.stateGradient + b * h, hPrev = s.previousState + b * h
-            var j = 0
-            while j < h {
-                let n = Swift.min(8, h - j)
+            Lanes.forEachChunk(h) { j, n in
                 let r = Lanes.load(gates + j, n), z = Lanes.load(gates + h + j, n)
                 let nn = Lanes.load(gates + 2 * h + j, n), a = Lanes.load(gates + 3 * h + j, n)
                 let dhTotal = Lanes.load(dh + j, n) + Lanes.load(dOut + j, n)
-                let dN = dhTotal * (one - z) * (one - nn * nn)
+                let dN = dhTotal * (one - z) * Elementwise.tanhDerivative(output: nn)
                 let dZ = dhTotal * (Lanes.load(hPrev + j, n) - nn) * z * (one - z)
                 let dR = dN * a * r * (one - r)
                 Lanes.store(dR, dGates + j, n)
@@ -70,7 +67,6 @@ enum GRUCell {
                 Lanes.store(dZ, dRec + h + j, n)
                 Lanes.store(dN * r, dRec + 2 * h + j, n)
                 Lanes.store(dhTotal * z, dh + j, n)
-                j += 8
             }
         }
     }

@@ -1,0 +1,79 @@
+/// A `TextClassifier` for inference: an immutable snapshot of its weights, packed and tabulated
+/// once, that later training steps cannot reach (it holds copies). `rnn-predict`, `rnn-eval` and
+/// the trainer's dev evaluation run on it. Its logits are bitwise the training forward's without
+/// dropout: the same kernels run on the same values, and the per-token tables hold exactly the
+/// rows a batch would compute (matmul computes each row independently).
+///
+/// Built from the weights:
+/// - the embedding table (a copy: the reference TextRCNN reads it per position);
+/// - the encoder's weights with W_hh (and W_ih above the first layer) packed once, and layer 0's
+///   input projection of every vocabulary entry (`[V, G*H]` per direction), unless that table
+///   would exceed `maximumTableFloats`;
+/// - the head's weights and tables (the paper TextRCNN's `W_e e` per vocabulary entry);
+/// - the classifier's weights.
+public struct InferencePlan {
+    public let spec: ModelSpec
+    let embedding: Tensor
+    let encoder: RecurrentEncoder.Plan?
+    let head: HeadPlan
+    let classifierWeight: Tensor
+    let classifierBias: Tensor
+
+    /// Per-token tables above this many floats are not built (memory would outweigh the gain).
+    public static let maximumTableFloats = 64 << 20
+
+    public var classCount: Int { spec.classCount }
+    /// Whether layer 0 reads per-token tables (false: it projects the batch's distinct tokens).
+    public var hasInputTables: Bool { encoder?.hasInputTables ?? false }
+
+    public func makeWorkspace() -> InferenceWorkspace { InferenceWorkspace(self) }
+
+    /// Logits `[B, classes]` (the workspace's) of a batch; its labels, if any, are not read.
+    public func logits(_ batch: Batch, workspace ws: InferenceWorkspace) -> Tensor {
+        var encoded: Tensor?
+        if let encoder, let encoderWorkspace = ws.encoder {
+            let input: PlanInput
+            if encoder.hasInputTables {
+                input = .tableRows(batch.ids)
+            } else {
+                ws.tokens.rebuild(batch, vocabularySize: spec.vocabularySize)
+                Embedding.gatherRows(of: ws.tokens, from: embedding, dimension: spec.embeddingDim, into: ws.rows)
+                input = .layer(.rows(ws.rows, ws.tokens))
+            }
+            encoded = encoder.run(input, mask: batch.mask, workspace: encoderWorkspace)
+        }
+        let features = head.features(PlanHeadInput(encoded: encoded, ids: batch.ids, mask: batch.mask, embedding: embedding),
+                                     workspace: ws.head)
+        return Linear.apply(features, weight: classifierWeight, bias: classifierBias, into: ws.logits)
+    }
+}
+
+/// The buffers an `InferencePlan` runs in (one per thread of prediction).
+public final class InferenceWorkspace {
+    let tokens = TokenRows()
+    let rows = Tensor([0])
+    let encoder: RecurrentWorkspace?
+    let head: HeadWorkspace
+    let logits = Tensor([0])
+
+    init(_ plan: InferencePlan) {
+        encoder = plan.encoder?.makeWorkspace()
+        head = plan.head.makeWorkspace()
+    }
+}
+
+extension TextClassifier {
+    /// An inference plan from the current weights. `tables`: build the per-token input tables
+    /// (when they fit in `InferencePlan.maximumTableFloats`); worth it when more tokens will be
+    /// scored than the vocabulary has entries (the table costs one projection per entry).
+    public func makeInferencePlan(tables: Bool = true) -> InferencePlan {
+        let embeddingCopy = Tensor(copying: embedding.weight.value)
+        let tableFloats = spec.vocabularySize * (encoder.map { $0.directions * $0.cell.gateCount * $0.hiddenSize } ?? 0)
+        let buildTables = tables && tableFloats <= InferencePlan.maximumTableFloats
+        return InferencePlan(spec: spec, embedding: embeddingCopy,
+                             encoder: encoder?.makePlan(tableOf: buildTables ? embeddingCopy : nil),
+                             head: head.makePlan(embedding: embeddingCopy),
+                             classifierWeight: Tensor(copying: classifier.weight.value),
+                             classifierBias: Tensor(copying: classifier.bias.value))
+    }
+}
