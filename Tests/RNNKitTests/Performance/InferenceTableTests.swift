@@ -15,7 +15,8 @@ final class InferenceTableTests: XCTestCase {
         var jordan = base; jordan.cell = .jordan; jordan.layers = 1; jordan.pooling = .max
         var paper = base; paper.kind = .textrcnn; paper.layers = 1
         var reference = paper; reference.rcnnVariant = .reference
-        return [base, gru, elman, jordan, paper, reference]
+        var memory = base; memory.pooling = .memory; memory.memoryHops = 2
+        return [base, gru, elman, jordan, paper, reference, memory]
     }
 
     private func randomSequences(_ count: Int, vocabulary: Int, maxLength: Int, seed: UInt64) -> [[Int32]] {
