@@ -70,7 +70,7 @@ public struct TrainedModel {
         return (trained, checkpoint)
     }
 
-    /// The checkpoint of this model; `extra` adds resume state (progress, optimizer).
+    /// The checkpoint of this model; `progress` and `optimizer` add the resume state.
     func checkpoint(role: String, progress: TrainingProgress?, optimizer: Optimizer?) -> Checkpoint {
         var values: [String: String] = [
             Key.format: Self.formatName,

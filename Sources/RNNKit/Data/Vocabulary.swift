@@ -69,7 +69,8 @@ public struct Vocabulary: Equatable {
                                counts: [0, 0] + kept.map(\.value), totalOccurrences: total)
     }
 
-    /// The vocabulary of the training examples (whole texts, before truncation).
+    /// The vocabulary of the training examples (whole texts, before truncation). The plain
+    /// reference that the streamed build (`CorpusEncoder.encodeBuildingVocabulary`) is tested against.
     public static func build(examples: [Example], tokenizer: Tokenizer, config: VocabConfig) -> Vocabulary {
         build(sequences: examples.lazy.map { tokenizer.tokens($0.text, truncate: false) },
               minFreq: config.minFreq, maxSize: config.maxSize)

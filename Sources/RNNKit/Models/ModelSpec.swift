@@ -84,14 +84,13 @@ public struct ModelSpec: Equatable, Sendable {
     /// Throws `.input` naming the field (`model.<field>`) when a value cannot build a model.
     public func validate() throws {
         func fail(_ field: String, _ message: String) -> RNNError { .input(message, field: "model.\(field)") }
-        if vocabularySize < 1 { throw fail("vocabulary_size", "must be at least 1, got \(vocabularySize)") }
+        precondition(vocabularySize >= 1 && classCount >= 2, "the data give \(vocabularySize) tokens and \(classCount) classes")
         if embeddingDim < 1 {
             throw RNNError.input("must be at least 1, got \(embeddingDim)", field: "embedding.dim")
         }
         if hiddenSize < 1 { throw fail("hidden_size", "must be at least 1, got \(hiddenSize)") }
         if layers < 1 { throw fail("layers", "must be at least 1, got \(layers)") }
         if !(dropout >= 0 && dropout < 1) { throw fail("dropout", "must be in [0, 1), got \(dropout)") }
-        if classCount < 2 { throw fail("classes", "need at least 2 classes, got \(classCount)") }
         precondition(padId >= 0 && padId < vocabularySize, "the padding id \(padId) is not a row of the vocabulary")
         if kind == .textrcnn && rcnnVariant == .paper && rcnnProjectionSize < 1 {
             throw fail("rcnn_proj_size", "must be at least 1 for the paper TextRCNN, got \(rcnnProjectionSize)")

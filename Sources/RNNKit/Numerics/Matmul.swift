@@ -16,7 +16,8 @@ public enum Transpose: Sendable {
 /// - `MatmulLoops.swift`: the split of C over tasks and the KC/MC/NC blocking loops;
 /// - `MatmulPacking.swift`: packing of A into MR-row and B into NR-column panels;
 /// - `MatmulKernel.swift`: the MR x NR register-blocked SIMD8 micro-kernel.
-/// - `MatmulShortRows.swift`: the 1...5-row kernel for partial row panels (batch 1, m % 6).
+/// - `MatmulShortRows.swift`: the 1...5-row kernel for partial row panels (batch 1, m % 6);
+/// - `MatmulPrepacked.swift`: a B operand packed once for many products (W_hh at every step).
 ///
 /// Determinism: every element of C is computed by one task, with k in increasing
 /// order, split into KC blocks that never depend on the thread count, and with
@@ -98,7 +99,7 @@ enum MatmulCore {
     static func direct(_ o: MatmulOperands) {
         let (sak, sai) = o.transA ? (o.lda, 1) : (1, o.lda)   // strides of A(i, p) along p and i
         let (sbk, sbj) = o.transB ? (1, o.ldb) : (o.ldb, 1)   // strides of B(p, j) along p and j
-        let kcEven = kSliceDepth(o.k)
+        let kcSlice = kSliceDepth(o.k)
         for i in 0..<o.m {
             let arow = o.a + i * sai
             let crow = o.c + i * o.ldc
@@ -106,7 +107,7 @@ enum MatmulCore {
                 let bcol = o.b + j * sbj
                 var pc = 0
                 while pc < o.k {
-                    let kc = Swift.min(kcEven, o.k - pc)
+                    let kc = Swift.min(kcSlice, o.k - pc)
                     var acc: Float = 0
                     for p in pc..<(pc + kc) {
                         acc = Elementwise.fma(arow[p * sak], bcol[p * sbk], acc)

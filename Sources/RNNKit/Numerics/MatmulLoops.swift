@@ -55,7 +55,7 @@ extension MatmulCore {
         let workspace = MatmulWorkspace.acquire()
         defer { MatmulWorkspace.release(workspace) }
         let aPack = workspace.aPack, bPack = workspace.bPack, scratch = workspace.scratch
-        let kcEven = kSliceDepth(o.k)
+        let kcSlice = kSliceDepth(o.k)
         let shortRows = rows.count < mr
         let unpackedB = shortRows && !o.transB && packedB == nil
         var jc = cols.lowerBound
@@ -63,7 +63,7 @@ extension MatmulCore {
             let nc = Swift.min(ncBlock, cols.upperBound - jc)
             var pc = 0
             while pc < o.k {
-                let kc = Swift.min(kcEven, o.k - pc)
+                let kc = Swift.min(kcSlice, o.k - pc)
                 let first = pc == 0
                 let bBlock: UnsafePointer<Float>
                 if let packedB {
@@ -133,8 +133,8 @@ extension MatmulCore {
         }
     }
 
-    /// The depth of the k slices: k in equal slices of at most kcBlock (300 -> 150 + 150,
-    /// not 256 + 44): a short last slice would pay a full load/store of C for few
+    /// The depth of the k slices: k in equal slices of at most kcBlock (with kcBlock = 320:
+    /// 300 is one slice, 400 -> 200 + 200, not 320 + 80): a short last slice would pay a full load/store of C for few
     /// multiply-adds. Depends on k only, and every path (blocked, direct, prepacked)
     /// slices k this way, so an element of C rounds the same on each.
     static func kSliceDepth(_ k: Int) -> Int {

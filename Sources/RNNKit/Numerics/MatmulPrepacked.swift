@@ -17,7 +17,7 @@ public final class PackedMatmulB: @unchecked Sendable {
     let b: UnsafePointer<Float>
     let ldb: Int
     /// k-slice depth, as `MatmulCore.run` slices k (depends on k only).
-    let kcEven: Int
+    let kcSlice: Int
     /// One buffer per k slice: `kc x roundUp(n, nr)`, 16-column panels one after the other.
     private let slices: [UnsafeMutablePointer<Float>]
 
@@ -30,12 +30,12 @@ public final class PackedMatmulB: @unchecked Sendable {
         self.n = n
         self.b = b
         self.ldb = ldb
-        kcEven = MatmulCore.kSliceDepth(k)
+        kcSlice = MatmulCore.kSliceDepth(k)
         let paddedN = (n + MatmulCore.nr - 1) / MatmulCore.nr * MatmulCore.nr
         var slices: [UnsafeMutablePointer<Float>] = []
         var pc = 0
         while pc < k {
-            let kc = Swift.min(kcEven, k - pc)
+            let kc = Swift.min(kcSlice, k - pc)
             let raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, kc * paddedN) * MemoryLayout<Float>.stride,
                                                        alignment: 64)
             slices.append(raw.bindMemory(to: Float.self, capacity: Swift.max(1, kc * paddedN)))
@@ -54,7 +54,7 @@ public final class PackedMatmulB: @unchecked Sendable {
                                       ldc: Swift.max(1, n))
         var pc = 0
         for slice in slices {
-            let kc = Swift.min(kcEven, k - pc)
+            let kc = Swift.min(kcSlice, k - pc)
             MatmulCore.packB(operands, p0: pc, kc: kc, j0: 0, nc: n, into: slice)
             pc += kc
         }
@@ -65,7 +65,7 @@ public final class PackedMatmulB: @unchecked Sendable {
     /// The packed panels of the k slice starting at `p0` (depth `kc`), from column `jc`
     /// (a multiple of 16): the layout `MatmulCore.packB` gives for `j0 = jc`.
     func panels(p0: Int, kc: Int, jc: Int) -> UnsafePointer<Float> {
-        UnsafePointer(slices[p0 / kcEven] + jc * kc)
+        UnsafePointer(slices[p0 / kcSlice] + jc * kc)
     }
 }
 
