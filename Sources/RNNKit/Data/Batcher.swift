@@ -10,7 +10,9 @@
 /// cut the chunk into batches, and finally shuffle the order of all batches.
 /// Batches then hold similar lengths (less padding) while their order and
 /// make-up still change every epoch. Every example appears exactly once per
-/// epoch; the last partial batch is kept.
+/// epoch; the last partial batch is kept. Within a batch, examples are ordered
+/// by descending length (ties keep their order): the encoder then stops each
+/// step at the last sequence still running (`SequenceMask.activeRows`).
 public struct Batcher {
     public let lengths: [Int]
     public let batchSize: Int
@@ -36,7 +38,7 @@ public struct Batcher {
         var rng = Batcher.epochRandomSource(seed: seed, epoch: epoch)
         var order = Array(lengths.indices)
         rng.shuffle(&order)
-        guard lengthBuckets else { return Batcher.cut(order, batchSize: batchSize) }
+        guard lengthBuckets else { return Batcher.cut(order, batchSize: batchSize).map(longestFirst) }
         var result: [[Int]] = []
         let chunk = batchSize * Batcher.chunkBatches
         var start = 0
@@ -51,13 +53,21 @@ public struct Batcher {
             start = end
         }
         rng.shuffle(&result)
-        return result
+        return result.map(longestFirst)
     }
 
-    /// Batches for evaluation: no randomness, sorted by length to reduce padding (callers map
-    /// each batch row back to its example through the returned index lists).
+    /// The batch's examples by descending length, ties in their given order.
+    private func longestFirst(_ batch: [Int]) -> [Int] {
+        batch.indices.sorted { a, b in
+            let la = lengths[batch[a]], lb = lengths[batch[b]]
+            return la != lb ? la > lb : a < b
+        }.map { batch[$0] }
+    }
+
+    /// Batches for evaluation: no randomness, sorted by descending length to reduce padding
+    /// (callers map each batch row back to its example through the returned index lists).
     public func evaluationBatches() -> [[Int]] {
-        let sorted = lengths.indices.sorted { a, b in lengths[a] != lengths[b] ? lengths[a] < lengths[b] : a < b }
+        let sorted = lengths.indices.sorted { a, b in lengths[a] != lengths[b] ? lengths[a] > lengths[b] : a < b }
         return Batcher.cut(sorted, batchSize: batchSize)
     }
 

@@ -8,6 +8,10 @@ public struct SequenceMask {
     public let steps: Int
     public let batchSize: Int
     public let lengths: [Int]
+    /// Per step t, a number of leading rows that includes every real row of step t: when the
+    /// lengths are in descending order (the batcher's batches), exactly the real rows, so a
+    /// step's work can stop there (as PyTorch's packed sequences do); otherwise B.
+    public let activeRows: [Int]
 
     public init(lengths: [Int], steps: Int? = nil) {
         let t = steps ?? (lengths.max() ?? 0)
@@ -15,5 +19,26 @@ public struct SequenceMask {
         self.steps = t
         self.batchSize = lengths.count
         self.lengths = lengths
+        var active = [Int](repeating: lengths.count, count: t)
+        if zip(lengths, lengths.dropFirst()).allSatisfy({ $0 >= $1 }) {
+            var n = lengths.count
+            for s in 0..<t {
+                while n > 0 && lengths[n - 1] <= s { n -= 1 }
+                active[s] = n
+            }
+        }
+        self.activeRows = active
+    }
+}
+
+extension SequenceMask {
+    /// Calls `body` with pointers to the lengths and the active rows (valid for the call only;
+    /// a placeholder address when the arrays are empty).
+    func withPointers<R>(_ body: (_ lengths: UnsafePointer<Int>, _ activeRows: UnsafePointer<Int>) -> R) -> R {
+        lengths.withUnsafeBufferPointer { l in
+            activeRows.withUnsafeBufferPointer { a in
+                body(l.baseAddress ?? UnsafePointer(bitPattern: 8)!, a.baseAddress ?? UnsafePointer(bitPattern: 8)!)
+            }
+        }
     }
 }

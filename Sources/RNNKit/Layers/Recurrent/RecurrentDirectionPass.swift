@@ -24,6 +24,8 @@ enum RecurrentDirectionPass {
         var rows: Int
         var hidden: Int
         var lengths: UnsafePointer<Int>
+        /// `[T]`: rows 0..<activeRows[t] hold every real row of step t (`SequenceMask.activeRows`).
+        var activeRows: UnsafePointer<Int>
         var reverse: Bool
         /// W_ih x + b_ih: `[T*B, G*H]` row t*B+b, or with `inputRows` a table read through the ids.
         var inputProjection: UnsafePointer<Float>
@@ -56,16 +58,20 @@ enum RecurrentDirectionPass {
                 (previous + t * rows * h).update(from: f.state, count: rows * h)
                 if let c = f.cell, let pc = f.previousCell { (pc + t * rows * h).update(from: c, count: rows * h) }
             }
-            matmul(.none, m: rows, alpha: 1, a: f.state, lda: h, packedB: w.recurrentPacked, beta: 0,
+            let active = f.activeRows[t]
+            matmul(.none, m: active, alpha: 1, a: f.state, lda: h, packedB: w.recurrentPacked, beta: 0,
                    c: f.recurrentScratch, ldc: gh)
-            C.forward(RecurrentForwardStep(
-                rows: rows, hidden: h, lengths: f.lengths, step: t,
+            let step = RecurrentForwardStep(
+                rows: active, hidden: h, lengths: f.lengths, step: t,
                 inputProjection: f.inputRows == nil ? f.inputProjection + t * rows * gh : f.inputProjection,
                 inputRows: f.inputRows.map { $0 + t * rows }, recurrentProjection: f.recurrentScratch,
                 recurrentBias: w.recurrentBias, state: f.state, cell: f.cell,
                 activations: f.activations + block * cw, tanhCell: f.tanhCell.map { $0 + block * h },
                 output: f.output + t * rows * f.outputStride, outputStride: f.outputStride,
-                outputWeight: w.outputWeight, outputBias: w.outputBias, outputScratch: f.outputScratch))
+                outputWeight: w.outputWeight, outputBias: w.outputBias, outputScratch: f.outputScratch)
+            C.forward(step)
+            // The rows past the active ones are padded at this step: zeros, as a cell writes them.
+            for b in active..<rows { step.clearPaddedRow(b, activationWidth: cw) }
         }
     }
 
@@ -93,19 +99,24 @@ enum RecurrentDirectionPass {
         let f = g.forward, rows = f.rows, h = f.hidden, gh = C.gateCount * h, cw = C.cacheWidth * h
         for s in stride(from: f.steps - 1, through: 0, by: -1) {
             let t = f.reverse ? f.steps - 1 - s : s
-            let dr = g.recurrentGradient + t * rows * gh
+            let dr = g.recurrentGradient + t * rows * gh, dg = g.gateGradient + t * rows * gh
+            let active = f.activeRows[t]
             C.backward(RecurrentBackwardStep(
-                rows: rows, hidden: h, lengths: f.lengths, step: t,
+                rows: active, hidden: h, lengths: f.lengths, step: t,
                 outputGradient: g.outputGradient + t * rows * f.outputStride, outputStride: f.outputStride,
                 stateGradient: g.stateCarry, cellGradient: g.cellCarry,
                 activations: f.activations + t * rows * cw, previousState: f.previousState! + t * rows * h,
                 previousCell: f.previousCell.map { UnsafePointer($0 + t * rows * h) },
                 tanhCell: f.tanhCell.map { UnsafePointer($0 + t * rows * h) },
-                gateGradient: g.gateGradient + t * rows * gh, recurrentGradient: dr,
+                gateGradient: dg, recurrentGradient: dr,
                 outputWeight: w.outputWeight, outputPreGradient: g.outputPreGradient.map { $0 + t * rows * h },
                 hiddenScratch: g.hiddenScratch))
+            // Padded rows past the active ones: zero gradients (their carries pass through unchanged).
+            (dg + active * gh).update(repeating: 0, count: (rows - active) * gh)
+            if dr != dg { (dr + active * gh).update(repeating: 0, count: (rows - active) * gh) }
+            if let dyPre = g.outputPreGradient { (dyPre + (t * rows + active) * h).update(repeating: 0, count: (rows - active) * h) }
             // d state_{t-1} += dRecurrent_t [B, G*H] x W_hh [G*H, H]
-            matmul(.none, m: rows, alpha: 1, a: dr, lda: gh, packedB: g.recurrentPackedForBackward,
+            matmul(.none, m: active, alpha: 1, a: dr, lda: gh, packedB: g.recurrentPackedForBackward,
                    beta: 1, c: g.stateCarry, ldc: h)
         }
     }

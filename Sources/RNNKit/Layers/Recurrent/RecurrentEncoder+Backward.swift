@@ -6,14 +6,13 @@ extension RecurrentEncoder {
     /// workspace's.
     public func backward(_ dOutput: Tensor, dFinalHidden: Tensor?, dFinalCell: Tensor?, cache: Cache,
                          workspace ws: RecurrentWorkspace) -> Tensor {
-        let steps = cache.steps, rows = cache.batchSize, h = hiddenSize
+        let steps = cache.mask.steps, rows = cache.mask.batchSize, h = hiddenSize
         precondition(dOutput.count == steps * rows * outputSize, "\(name): dOutput \(dOutput.shape)")
         precondition(dFinalHidden.map { $0.count == layers * directions * rows * h } ?? true, "\(name): dFinalHidden shape")
         precondition(dFinalCell.map { $0.count == layers * directions * rows * h } ?? true, "\(name): dFinalCell shape")
         let gh = cell.gateCount * h
         var upstream = dOutput
-        cache.lengths.withUnsafeBufferPointer { lengths in
-            let lengthsPointer = lengths.baseAddress ?? UnsafePointer(bitPattern: 8)!
+        cache.mask.withPointers { lengthsPointer, activePointer in
             for l in stride(from: layers - 1, through: 0, by: -1) {
                 let layer = ws.layers[l]
                 let inSize = l == 0 ? inputSize : outputSize
@@ -31,7 +30,7 @@ extension RecurrentEncoder {
                     let separate = self.cell.cell.separateRecurrentGradient
                     let pass = RecurrentDirectionPass.Backward(
                         forward: RecurrentDirectionPass.Forward(
-                            steps: steps, rows: rows, hidden: h, lengths: lengthsPointer, reverse: d == 1,
+                            steps: steps, rows: rows, hidden: h, lengths: lengthsPointer, activeRows: activePointer, reverse: d == 1,
                             inputProjection: w.projection.data, inputRows: nil,
                             state: self.finalState(ws.finalHidden, l, d, rows), cell: nil,
                             recurrentScratch: w.recurrentScratch.data, outputScratch: w.outputScratch.dataIfAny,

@@ -84,8 +84,7 @@ extension RecurrentEncoder.Plan {
         if case .tableRows = input { distinct = 0 }
         ws.prepareForInference(self, steps: t, batchSize: b, distinct: distinct)
         let cellType = cell.cell
-        mask.lengths.withUnsafeBufferPointer { lengths in
-            let lengthsPointer = lengths.baseAddress ?? UnsafePointer(bitPattern: 8)!
+        mask.withPointers { lengthsPointer, activePointer in
             for l in 0..<layers {
                 let layer = ws.layers[l]
                 let work = { (d: Int, rowIds: UnsafePointer<Int32>?) in
@@ -108,7 +107,7 @@ extension RecurrentEncoder.Plan {
                         recurrentPacked: w.recurrentPacked, recurrentBias: w.recurrentBias.data,
                         outputWeight: w.outputWeight.map { UnsafePointer($0.data) },
                         outputBias: w.outputBias.map { UnsafePointer($0.data) }), RecurrentDirectionPass.Forward(
-                        steps: t, rows: b, hidden: h, lengths: lengthsPointer, reverse: d == 1,
+                        steps: t, rows: b, hidden: h, lengths: lengthsPointer, activeRows: activePointer, reverse: d == 1,
                         inputProjection: projection, inputRows: l == 0 ? rowIds : nil, state: state,
                         cell: cellType.carriesCell ? ws.finalCell.data + (l * self.directions + d) * b * h : nil,
                         recurrentScratch: buffers.recurrentScratch.data, outputScratch: buffers.outputScratch.dataIfAny,

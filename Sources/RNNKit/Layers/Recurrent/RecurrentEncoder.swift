@@ -102,9 +102,7 @@ public final class RecurrentEncoder: ParameterOwner {
 
     /// What backward needs besides the workspace's kept buffers.
     public struct Cache {
-        let steps: Int
-        let batchSize: Int
-        let lengths: [Int]
+        let mask: SequenceMask
         /// Layer 0's input (held by reference: the caller must not overwrite it before backward).
         let input: LayerInput
     }
@@ -121,8 +119,7 @@ public final class RecurrentEncoder: ParameterOwner {
         checkInput(input, mask)
         ws.prepare(self, steps: t, batchSize: b, distinct: input.tokens?.count)
         let dropoutLayer = Dropout(probability: dropout)
-        mask.lengths.withUnsafeBufferPointer { lengths in
-            let lengthsPointer = lengths.baseAddress ?? UnsafePointer(bitPattern: 8)!
+        mask.withPointers { lengthsPointer, activePointer in
             for l in 0..<layers {
                 let layer = ws.layers[l]
                 if l > 0 && dropout > 0 {
@@ -137,7 +134,7 @@ public final class RecurrentEncoder: ParameterOwner {
                         self.project(x.data, rows: projectedRows, layer: l, direction: d, into: w.projection.data)
                         self.forEachCell { cellType in
                             RecurrentDirectionPass.forward(cellType, self.trainingWeights(l, d, w), RecurrentDirectionPass.Forward(
-                                steps: t, rows: b, hidden: self.hiddenSize, lengths: lengthsPointer, reverse: d == 1,
+                                steps: t, rows: b, hidden: self.hiddenSize, lengths: lengthsPointer, activeRows: activePointer, reverse: d == 1,
                                 inputProjection: w.projection.data, inputRows: ids,
                                 state: self.finalState(ws.finalHidden, l, d, b), cell: self.finalCellState(ws, l, d, b),
                                 recurrentScratch: w.recurrentScratch.data, outputScratch: w.outputScratch.dataIfAny,
@@ -149,7 +146,7 @@ public final class RecurrentEncoder: ParameterOwner {
                 }
             }
         }
-        let cache = Cache(steps: t, batchSize: b, lengths: mask.lengths, input: input)
+        let cache = Cache(mask: mask, input: input)
         return (ws.layers[layers - 1].output, ws.finalHidden, cell.cell.carriesCell ? ws.finalCell : nil, cache)
     }
 
