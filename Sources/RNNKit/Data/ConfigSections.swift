@@ -1,8 +1,8 @@
 /// The sections of a run configuration (see docs/CONFIG.md for every field).
 ///
-/// Each section is a plain value: the trainer reads fields, `RunConfig`
-/// fills defaults, validates and prints them. Enums carry the exact JSON
-/// spellings as raw values.
+/// Each section is a plain value holding the defaults; `RunConfig.fields` (RunConfig+Fields.swift)
+/// says how each field is read, checked and printed. Enums carry the exact JSON spellings as raw
+/// values, and the model's own enums (`ModelKind`, `CellKind`, ...) are used directly.
 
 public struct DataConfig: Equatable {
     public enum Format: String, CaseIterable { case tsv, fasttext, jsonl }
@@ -12,7 +12,6 @@ public struct DataConfig: Equatable {
     /// Absolute paths once loaded through `RunConfig`.
     public var train: String
     public var dev: String?
-    public var test: String?
     public var format: Format = .tsv
     public var classes: String?
     public var labelPrefix = "__label__"
@@ -21,10 +20,9 @@ public struct DataConfig: Equatable {
     public var unknownLabels: UnknownLabels = .error
     public var invalidUTF8: InvalidUTF8 = .replace
 
-    public init(train: String, dev: String? = nil, test: String? = nil, format: Format = .tsv, classes: String? = nil) {
+    public init(train: String, dev: String? = nil, format: Format = .tsv, classes: String? = nil) {
         self.train = train
         self.dev = dev
-        self.test = test
         self.format = format
         self.classes = classes
     }
@@ -67,41 +65,32 @@ public struct EmbeddingConfig: Equatable {
 }
 
 public struct ModelConfig: Equatable {
-    public enum Kind: String, CaseIterable { case textrnn, bilstm, textrcnn }
-    public enum Cell: String, CaseIterable {
-        case rnnTanh = "rnn_tanh", rnnRelu = "rnn_relu", jordan, lstm, gru
-    }
-    public enum Pooling: String, CaseIterable { case last, max, mean, attention }
-    public enum RCNNVariant: String, CaseIterable { case paper, reference }
-
     /// `bilstm` is kept as written; it always comes with cell lstm and bidirectional true.
-    public var kind: Kind = .textrnn
-    public var cell: Cell = .lstm
+    public var kind: ModelKind = .textrnn
+    public var cell: CellKind = .lstm
     public var hiddenSize = 128
     public var layers = 2
     public var bidirectional = true
     public var dropout = 0.5
-    public var pooling: Pooling = .last
+    public var pooling: PoolingKind = .last
     public var rcnnVariant: RCNNVariant = .paper
     /// 0 means "same as hidden_size".
     public var rcnnProjSize = 0
 
     public init() {}
 
-    /// True for textrnn and its bilstm preset.
-    public var isTextRNN: Bool { kind != .textrcnn }
     /// The projection width of the paper TextRCNN, with 0 resolved.
     public var effectiveRCNNProjSize: Int { rcnnProjSize == 0 ? hiddenSize : rcnnProjSize }
 }
 
 public struct ScheduleConfig: Equatable {
-    public enum Kind: String, CaseIterable { case constant, step, cosine, plateau }
-    public var kind: Kind = .constant
+    public var kind: LearningRateSchedule.Kind = .constant
     /// Epochs between decays (step).
     public var stepSize = 1
     public var gamma = 0.5
     public var warmupSteps = 0
     public var minLR = 0.0
+    /// Plateau: bad epochs tolerated before a decay.
     public var patience = 1
     public var factor = 0.5
     public init() {}
