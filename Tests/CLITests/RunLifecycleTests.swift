@@ -6,6 +6,11 @@ import XCTest
 /// folder, folders that are not runs, checkpoints from elsewhere, no dev set, resume arguments,
 /// a stop at an epoch's last batch (issue 18, items 1, 5, 6, 7, 9, 12, 13; docs/RELIABILITY.md,
 /// "Run lifecycle"). The corpus has 300 lines and batches of 16: 19 batches per epoch.
+/// The package root (this file is Tests/CLITests/RunLifecycleTests.swift).
+enum PackageRoot {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}
+
 final class RunLifecycleTests: XCTestCase {
     static let batchesPerEpoch = 19
 
@@ -46,6 +51,50 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertEqual(log.map { $0[0] }, ["1", "2", "3", "4"])
         // Epoch 2 saw every example with batches of 16, exactly as without the stop.
         XCTAssertEqual(Array(log[1][0...4]), Array(reference[1][0...4]), "epoch 2 differs from the uninterrupted run")
+    }
+
+    /// A mid-epoch checkpoint of the former version has no `epochBatchSize`: the batch size in
+    /// its stored config is the epoch's. (Checked: ignoring that fallback fails this test.)
+    func testAnOlderMidEpochCheckpointFinishesItsEpochWithItsStoredBatchSize() throws {
+        let dir = try temporaryDirectory(self)
+        let config = try TrainToolTests.writeConfig(in: dir, epochs: 2)
+        XCTAssertEqual(try run([config.path, "--set", #"output.dir="reference""#]).status, 0)
+        XCTAssertEqual(try run([config.path], stopAfterStep: 5).status, 130)
+        let last = dir.appendingPathComponent("run/last.ckpt")
+        var checkpoint = try Checkpoint.read(from: last.path)
+        var progress = try XCTUnwrap(TrainingProgress.saved(in: checkpoint, path: last.path))
+        XCTAssertEqual(progress.epochBatchSize, 16)
+        progress.epochBatchSize = nil
+        progress.epochSecondsBefore = nil
+        checkpoint.metadata.values["progress"] = String(decoding: try JSONEncoder().encode(progress), as: UTF8.self)
+        checkpoint.metadata.values["run_identity"] = nil
+        try checkpoint.write(to: last.path)
+        let resumed = try run(["--resume", dir.appendingPathComponent("run").path, "--set", "training.batch_size=40"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("older version"), resumed.stderr)
+        XCTAssertEqual(Array(try rows(dir.appendingPathComponent("run"))[0][0...4]),
+                       Array(try rows(dir.appendingPathComponent("reference"))[0][0...4]))
+    }
+
+    /// A checkpoint written by the former version (the fuzz seed) resumes; its data file is
+    /// recreated at the absolute path its stored config names.
+    func testACheckpointOfTheFormerVersionResumes() throws {
+        let seed = PackageRoot.root.appendingPathComponent("fuzz/corpus/checkpoint/gru-last.ckpt")
+        let dataPath = try storedConfig(seed).data.train
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: dataPath) {
+            try fm.createDirectory(atPath: (dataPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let lines = (0..<40).map { i in (i % 2 == 0 ? "good fine nice \(i)\tpos" : "bad awful poor \(i)\tneg") }
+            try (lines.joined(separator: "\n") + "\n").write(toFile: dataPath, atomically: true, encoding: .utf8)
+            addTeardownBlock { try? fm.removeItem(atPath: dataPath) }
+        }
+        let runDir = try temporaryDirectory(self).appendingPathComponent("old")
+        try fm.createDirectory(at: runDir, withIntermediateDirectories: true)
+        try fm.copyItem(at: seed, to: runDir.appendingPathComponent("last.ckpt"))
+        let resumed = try run(["--resume", runDir.path, "--set", "training.epochs=2"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resuming") && resumed.stderr.contains("older version"), resumed.stderr)
+        XCTAssertEqual(try rows(runDir).map { $0[0] }, ["2"])
     }
 
     // MARK: Item 5: one run per folder

@@ -45,7 +45,8 @@ public struct RunConfig: Equatable {
 
     /// Rebuilds a config from JSON text (e.g. the resolved JSON stored in a
     /// checkpoint). `checkFiles: false` skips the existence checks of data and
-    /// vector files, which may be gone when a checkpoint is used elsewhere.
+    /// vector files, which may be gone when a checkpoint is used elsewhere, and the
+    /// rules that only matter for running it (early stopping needs a dev set).
     public static func parse(json: String, path: String, overrides: [String] = [], checkFiles: Bool = false) throws -> RunConfig {
         try parse(bytes: Array(json.utf8), path: path, overrides: overrides, checkFiles: checkFiles)
     }

@@ -4,7 +4,7 @@ extension Trainer {
     /// The end of an epoch: dev evaluation, schedule, best/early-stopping bookkeeping, log row,
     /// checkpoints (best and last from one encoding), the epoch's line.
     func finishEpoch(_ epoch: Int, seconds: Double) throws {
-        let t = config.training
+        let training = config.training
         let trainLoss = progress.epochLossSum / Double(max(progress.epochExamples, 1))
         let gradNorm = progress.epochGradNormSum / Double(max(progress.epochBatches, 1))
         // The rate of the epoch's last step (also right when a resumed epoch had no batch left).
@@ -19,7 +19,7 @@ extension Trainer {
             record.devLoss = predictions.loss
             record.devAccuracy = matrix.accuracy
             record.devMacroF1 = matrix.macroF1
-            switch t.earlyStopping.metric {
+            switch training.earlyStopping.metric {
             case .accuracy: score = matrix.accuracy
             case .macroF1: score = matrix.macroF1
             case .loss: score = -(predictions.loss ?? 0)
@@ -27,13 +27,13 @@ extension Trainer {
         }
         schedule.observe(metric: score, higherIsBetter: true)
         progress.finishEpoch(epoch)
-        let improved = progress.best.observe(score, epoch: epoch, patience: t.earlyStopping.patience)
+        let improved = progress.best.observe(score, epoch: epoch, patience: training.earlyStopping.patience)
         try EpochLog(path: setup.directory.file(RunDirectory.logFile)).append(record)
         try save(asBest: improved)
         // On a terminal the epoch's summary replaces its live line.
-        progressSink.finish(TrainingReport.epochLine(record, epochs: t.epochs, improved: improved))
+        progressSink.finish(TrainingReport.epochLine(record, epochs: training.epochs, improved: improved))
         if progress.stoppedEarly {
-            log("early stopping: no better dev \(t.earlyStopping.metric.rawValue) for \(progress.epochsWithoutImprovement) epochs")
+            log("early stopping: no better dev \(training.earlyStopping.metric.rawValue) for \(progress.epochsWithoutImprovement) epochs")
         }
     }
 

@@ -91,12 +91,12 @@ public final class Trainer {
     // MARK: - The loop
 
     public func run() throws -> TrainingSummary {
-        let t = config.training
+        let training = config.training
         var outcome = TrainingOutcome.completed
-        epochs: while progress.epochsDone < t.epochs && !progress.stoppedEarly {
+        epochs: while progress.epochsDone < training.epochs && !progress.stoppedEarly {
             let epoch = progress.epochsDone + 1
             let batchSize = epochBatchSize(epoch)
-            let batches = Batcher(lengths: data.train.lengths, batchSize: batchSize, lengthBuckets: t.lengthBuckets, seed: t.seed)
+            let batches = Batcher(lengths: data.train.lengths, batchSize: batchSize, lengthBuckets: training.lengthBuckets, seed: training.seed)
                 .batches(epoch: epoch - 1)
             guard progress.batchesDoneInEpoch <= batches.count else {
                 throw RNNError.input("the checkpoint is \(progress.batchesDoneInEpoch) batches into epoch \(epoch), "
@@ -109,14 +109,14 @@ public final class Trainer {
                 let batch = data.train.batch(batches[index], padId: data.vocabulary.padId)
                 try train(batch, epoch: epoch, index: index)
                 examplesThisSession += batch.size
-                if t.logEvery > 0 && (progressSink.isLive || progress.step % t.logEvery == 0) {
+                if training.logEvery > 0 && (progressSink.isLive || progress.step % training.logEvery == 0) {
                     progressSink.update(TrainingReport.liveLine(
-                        epoch: epoch, epochs: t.epochs, batch: index + 1, batches: batches.count,
+                        epoch: epoch, epochs: training.epochs, batch: index + 1, batches: batches.count,
                         meanLoss: progress.epochLossSum / Double(max(progress.epochExamples, 1)),
                         examplesPerSecond: Double(examplesThisSession) / max(Date().timeIntervalSince(started), 1e-9),
                         batchSize: batchSize))
                 }
-                if t.evalEvery > 0 && progress.step % t.evalEvery == 0 && index + 1 < batches.count, let dev = data.dev {
+                if training.evalEvery > 0 && progress.step % training.evalEvery == 0 && index + 1 < batches.count, let dev = data.dev {
                     let predictions = evaluate(dev)
                     let matrix = Evaluation.confusion(predictions, labels: dev.labels)
                     progressSink.finish(nil)
@@ -188,13 +188,13 @@ public final class Trainer {
     private func plannedSteps() -> Int {
         let n = data.train.count
         func steps(_ batchSize: Int) -> Int { (n + batchSize - 1) / batchSize }
-        let t = config.training
+        let training = config.training
         var total = progress.step
-        var epochsLeft = max(0, t.epochs - progress.epochsDone)
+        var epochsLeft = max(0, training.epochs - progress.epochsDone)
         if progress.batchesDoneInEpoch > 0 && epochsLeft > 0 {
-            total += steps(progress.epochBatchSize ?? t.batchSize) - progress.batchesDoneInEpoch
+            total += steps(progress.epochBatchSize ?? training.batchSize) - progress.batchesDoneInEpoch
             epochsLeft -= 1
         }
-        return total + epochsLeft * steps(t.batchSize)
+        return total + epochsLeft * steps(training.batchSize)
     }
 }
