@@ -1,7 +1,8 @@
 /// The sections of a run configuration (see docs/CONFIG.md for every field).
 ///
-/// Each section is a plain value holding the defaults; `RunConfig.fields` (RunConfig+Fields.swift)
-/// says how each field is read, checked and printed. Enums carry the exact JSON spellings as raw
+/// Each section is a plain value holding the defaults, each written once: as the property's
+/// initial value, or, for sections with a parameterised `init`, as the parameter's default.
+/// `RunConfig.fields` (RunConfig+Fields.swift) says how each field is read, checked and printed. Enums carry the exact JSON spellings as raw
 /// values, and the model's own enums (`ModelKind`, `CellKind`, ...) are used directly.
 
 public struct DataConfig: Equatable {
@@ -12,7 +13,7 @@ public struct DataConfig: Equatable {
     /// Absolute paths once loaded through `RunConfig`.
     public var train: String
     public var dev: String?
-    public var format: Format = .tsv
+    public var format: Format
     public var classes: String?
     public var labelPrefix = "__label__"
     public var textField = "text"
@@ -30,10 +31,10 @@ public struct DataConfig: Equatable {
 
 public struct TokenizerConfig: Equatable {
     public enum Kind: String, CaseIterable { case char, word }
-    public var kind: Kind = .char
-    public var lowercase = false
-    public var maxLength = 32
-    public var keepSpaces = true
+    public var kind: Kind
+    public var lowercase: Bool
+    public var maxLength: Int
+    public var keepSpaces: Bool
 
     public init(kind: Kind = .char, lowercase: Bool = false, maxLength: Int = 32, keepSpaces: Bool = true) {
         self.kind = kind
@@ -44,9 +45,9 @@ public struct TokenizerConfig: Equatable {
 }
 
 public struct VocabConfig: Equatable {
-    public var minFreq = 1
+    public var minFreq: Int
     /// Includes `<pad>` and `<unk>`.
-    public var maxSize = 10_000
+    public var maxSize: Int
     public init(minFreq: Int = 1, maxSize: Int = 10_000) {
         self.minFreq = minFreq
         self.maxSize = maxSize
@@ -54,9 +55,9 @@ public struct VocabConfig: Equatable {
 }
 
 public struct EmbeddingConfig: Equatable {
-    public var dim = 300
+    public var dim: Int
     public var pretrained: String?
-    public var freeze = false
+    public var freeze: Bool
     public init(dim: Int = 300, pretrained: String? = nil, freeze: Bool = false) {
         self.dim = dim
         self.pretrained = pretrained
@@ -75,12 +76,12 @@ public struct ModelConfig: Equatable {
     public var pooling: PoolingKind = .last
     public var rcnnVariant: RCNNVariant = .paper
     /// 0 means "same as hidden_size".
-    public var rcnnProjSize = 0
+    public var rcnnProjectionSize = 0
 
     public init() {}
 
     /// The projection width of the paper TextRCNN, with 0 resolved.
-    public var effectiveRCNNProjSize: Int { rcnnProjSize == 0 ? hiddenSize : rcnnProjSize }
+    public var effectiveRCNNProjectionSize: Int { rcnnProjectionSize == 0 ? hiddenSize : rcnnProjectionSize }
 }
 
 public struct ScheduleConfig: Equatable {

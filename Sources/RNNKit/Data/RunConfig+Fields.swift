@@ -48,7 +48,7 @@ extension RunConfig {
         .number("model.dropout", \.model.dropout, .fraction, help: "dropout before the classifier (and between stacked layers)"),
         .choice("model.pooling", \.model.pooling, help: "textrnn/bilstm: how the sequence becomes one vector; `last` = forward state at the last real token joined with the backward state at the first. textrcnn always max-pools: a value other than `\"last\"` (the default, which textrcnn ignores) is an error"),
         .choice("model.rcnn_variant", \.model.rcnnVariant, help: "textrcnn: Lai et al. (2015) left/right contexts, or the reference repository's `relu(concat(e, BiLSTM))`"),
-        .integer("model.rcnn_proj_size", \.model.rcnnProjSize, min: 0, note: " (0 = same as hidden_size)",
+        .integer("model.rcnn_proj_size", \.model.rcnnProjectionSize, min: 0, note: " (0 = same as hidden_size)",
                  help: "textrcnn paper variant: width of `y = tanh(W[l; e; r] + b)`; 0 = `hidden_size`"),
 
         .object("training"),

@@ -5,7 +5,7 @@ extension ModelSpec {
         self.init(kind: m.kind, cell: m.cell, vocabularySize: vocabularySize, embeddingDim: config.embedding.dim,
                   hiddenSize: m.hiddenSize, layers: m.layers, bidirectional: m.bidirectional,
                   dropout: Float(m.dropout), pooling: m.pooling, rcnnVariant: m.rcnnVariant,
-                  rcnnProjectionSize: m.effectiveRCNNProjSize,
+                  rcnnProjectionSize: m.effectiveRCNNProjectionSize,
                   classCount: classCount, padId: padId, freezeEmbedding: config.embedding.freeze)
     }
 }
