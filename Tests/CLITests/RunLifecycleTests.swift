@@ -83,7 +83,11 @@ final class RunLifecycleTests: XCTestCase {
         let dataPath = try storedConfig(seed).data.train
         let fm = FileManager.default
         if !fm.fileExists(atPath: dataPath) {
-            try fm.createDirectory(atPath: (dataPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let folder = (dataPath as NSString).deletingLastPathComponent
+            if !fm.fileExists(atPath: folder) {
+                try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                addTeardownBlock { try? fm.removeItem(atPath: folder) }
+            }
             let lines = (0..<40).map { i in (i % 2 == 0 ? "good fine nice \(i)\tpos" : "bad awful poor \(i)\tneg") }
             try (lines.joined(separator: "\n") + "\n").write(toFile: dataPath, atomically: true, encoding: .utf8)
             addTeardownBlock { try? fm.removeItem(atPath: dataPath) }
