@@ -14,7 +14,7 @@ enum ModelBenchmark {
           --model NAME    textrnn or textrcnn: loads configs/thucnews_NAME.json unless --config is given
           --config FILE   the run config whose model, vocabulary and optimizer are measured
           --what WHAT     train (examples/s over N batches after warm-up: forward, loss, backward,
-                          clip, Adam), infer (examples/s at batch 128, no dropout, no caches),
+                          clip, optimizer step: the trainer's TrainingStep), infer (examples/s at batch 128, no dropout, no caches),
                           latency (ms per sentence at batch 1, mean and median), memory (peak RSS
                           of loading the data and training N batches). infer and latency measure
                           the plain path (*_plain) and then, as rnn-predict runs, with the first
@@ -143,20 +143,13 @@ enum ModelBenchmark {
             // Full batches only, so every timed step does the same amount of work per example.
             let order = batcher.batches(epoch: 0).filter { $0.count == t.batchSize }
             let batches = (0..<(o.warmup + o.batches)).map { makeBatch(order[$0 % order.count]) }
-            let parameters = model.parameters
-            let optimizer: Optimizer = Adam(beta1: Float(t.beta1), beta2: Float(t.beta2), eps: Float(t.eps),
-                                            weightDecay: Float(t.weightDecay), decoupled: t.optimizer == .adamw)
-            let loss = SoftmaxCrossEntropy()
-            let workspace = model.makeWorkspace(), lossWorkspace = SoftmaxCrossEntropy.Workspace()
+            // The trainer's own step (optimizer, clipping, loss as the config says), at the base rate.
+            let weights = try TrainingStep.classWeights(t, labels: data.train.labels, classCount: data.labels.count)
+            let step = TrainingStep(model: model, training: t, classWeights: weights)
             var started = 0.0, cpuStarted = 0.0, examples = 0, steps = 0
             for (n, batch) in batches.enumerated() {
                 if n == o.warmup { started = now(); cpuStarted = cpuSeconds() }
-                parameters.zeroGrads()
-                let logits = model.forward(batch, workspace: workspace, rng: &dropoutRandom)
-                _ = loss.forward(logits: logits, labels: batch.labels, workspace: lossWorkspace)
-                model.backward(lossWorkspace.dLogits, workspace: workspace)
-                if t.clipNorm > 0 { clipGradientNorm(parameters, maxNorm: Float(t.clipNorm)) }
-                optimizer.step(parameters, learningRate: Float(t.lr))
+                _ = try step.run(batch, learningRate: Float(t.lr), rng: &dropoutRandom)
                 if n >= o.warmup { examples += batch.size; steps += batch.steps }
             }
             let seconds = now() - started
@@ -165,8 +158,8 @@ enum ModelBenchmark {
             result["mean_steps"] = Double(steps) / Double(o.batches)
             result["peak_rss_mb"] = peakRSSMegabytes()
         case "infer":
-            // Plain path first (as rnn-eval runs), then with the first layer's input projection
-            // looked up per token (as rnn-predict runs, `prepareForInference`): the headline figure.
+            // A plan without tables first, then with the first layer's input projection looked up
+            // per token (as rnn-predict and rnn-eval run): the headline figure.
             let batcher = Batcher(lengths: data.train.lengths, batchSize: 128, lengthBuckets: t.lengthBuckets, seed: t.seed)
             let order = batcher.batches(epoch: 0).filter { $0.count == 128 }
             let batches = (0..<(o.warmup + o.batches)).map { makeBatch(order[$0 % order.count]) }

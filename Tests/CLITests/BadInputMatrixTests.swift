@@ -558,7 +558,7 @@ final class BadInputMatrixTests: XCTestCase {
         _ = try Self.write("a regular file", to: dir, "blocker")
         let url = try Self.config(in: dir, output: #""blocker/run""#)
         assertFails(try Self.run("rnn-train", [url.path]), 1, [dir.appendingPathComponent("blocker/run").path + ": error: cannot create the run folder: Not a directory"])
-        XCTAssertThrowsError(try Trainer.writeText("x", to: dir.appendingPathComponent("blocker/config.json").path)) { error in
+        XCTAssertThrowsError(try RunDirectory.writeText("x", toPath: dir.appendingPathComponent("blocker/config.json").path)) { error in
             XCTAssertTrue("\(error)".contains("blocker/config.json: error: cannot write: "), "\(error)")
             XCTAssertFalse("\(error)".contains("NSCocoaErrorDomain"), "\(error)")
         }

@@ -6,14 +6,16 @@ import XCTest
 final class TrainerDeterminismTests: XCTestCase {
     private func train(_ config: URL, overrides: [String] = [], threads: Int, resume: String? = nil,
                        stopAfterSetup: Bool = false) throws -> TrainingSummary {
-        var options = TrainOptions()
-        options.configPath = resume == nil ? config.path : nil
-        options.resumeDirectory = resume
-        options.overrides = overrides
-        options.threads = threads
-        options.overwrite = resume == nil
+        var request = RunRequest()
+        request.configPath = resume == nil ? config.path : nil
+        request.resumeDirectory = resume
+        request.overrides = overrides
+        request.threads = threads
+        request.restart = resume == nil
         let stop = StopRequest()
-        let trainer = try Trainer(options: options, stop: stop, progressLine: ProgressLine(isTTY: false, output: { _ in }), log: { _ in })
+        let setup = try RunSetup(request, log: { _ in })
+        defer { setup.release() }
+        let trainer = try Trainer(setup: setup, stop: stop, log: { _ in })
         if stopAfterSetup { stop.request("SIGINT") }
         defer { Parallel.threadCount = 0 }
         return try trainer.run()

@@ -20,16 +20,29 @@ extension Checkpoint {
     static let environmentFailAfterBytes: Int? = ProcessInfo.processInfo.environment["RNN_TEST_CHECKPOINT_FAIL_AFTER_BYTES"].flatMap { Int($0) }
     static let environmentPause: String? = ProcessInfo.processInfo.environment["RNN_TEST_CHECKPOINT_PAUSE"]
 
-    /// Writes the checkpoint atomically: to `.name.tmp-PID` in the same folder,
+    /// The temp file a write of checkpoint `name` goes through: `.name.tmp-PID`, in the same folder.
+    public static func temporaryName(for name: String, pid: Int32 = getpid()) -> String { ".\(name).tmp-\(pid)" }
+
+    /// Whether a folder entry is the temp file of a write of checkpoint `name` (by any process).
+    /// A run folder removes those of killed writes when a run starts (Training/RunDirectory.swift).
+    public static func isTemporaryFile(_ entry: String, for name: String) -> Bool {
+        entry.hasPrefix(".\(name).tmp-")
+    }
+
+    /// Writes the checkpoint atomically: to `temporaryName(for:)` in the same folder,
     /// fsync, rename over `path`, fsync the folder. On any failure the temp file is
     /// removed, an existing file at `path` is untouched, and an `RNNError.runtime`
     /// names the path.
     public func write(to path: String) throws {
-        let bytes = try encoded()
+        try Checkpoint.write(try encoded(), to: path)
+    }
+
+    /// Writes already encoded checkpoint bytes (`encoded()`) the same way, so one encoding can
+    /// serve two files (an improving epoch's best.ckpt and last.ckpt).
+    static func write(_ bytes: [UInt8], to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
-        let tempPath = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+        let tempPath = url.deletingLastPathComponent().appendingPathComponent(temporaryName(for: url.lastPathComponent)).path
 
         func failure(_ what: String, _ code: Int32) -> RNNError {
             var reason = String(cString: strerror(code))
@@ -46,7 +59,7 @@ extension Checkpoint {
         do {
             defer { close(fd) }
             var written = 0
-            let limit = Self.failAfterBytes ?? Self.environmentFailAfterBytes
+            let limit = failAfterBytes ?? environmentFailAfterBytes
             try bytes.withUnsafeBytes { buffer in
                 while written < buffer.count {
                     var chunk = Swift.min(buffer.count - written, 1 << 20)
@@ -64,7 +77,7 @@ extension Checkpoint {
             }
             guard fsync(fd) == 0 else { throw failure("fsync failed", errno) }
         }
-        if let name = Self.environmentPause, name == url.lastPathComponent {
+        if let name = environmentPause, name == url.lastPathComponent {
             FileHandle.standardError.write(Data("rnn-test: paused writing \(name)\n".utf8))
             sleep(60)
         }

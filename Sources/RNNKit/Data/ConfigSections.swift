@@ -1,8 +1,9 @@
 /// The sections of a run configuration (see docs/CONFIG.md for every field).
 ///
-/// Each section is a plain value: the trainer reads fields, `RunConfig`
-/// fills defaults, validates and prints them. Enums carry the exact JSON
-/// spellings as raw values.
+/// Each section is a plain value holding the defaults, each written once: as the property's
+/// initial value, or, for sections with a parameterised `init`, as the parameter's default.
+/// `RunConfig.fields` (RunConfig+Fields.swift) says how each field is read, checked and printed. Enums carry the exact JSON spellings as raw
+/// values, and the model's own enums (`ModelKind`, `CellKind`, ...) are used directly.
 
 public struct DataConfig: Equatable {
     public enum Format: String, CaseIterable { case tsv, fasttext, jsonl }
@@ -12,8 +13,7 @@ public struct DataConfig: Equatable {
     /// Absolute paths once loaded through `RunConfig`.
     public var train: String
     public var dev: String?
-    public var test: String?
-    public var format: Format = .tsv
+    public var format: Format
     public var classes: String?
     public var labelPrefix = "__label__"
     public var textField = "text"
@@ -21,10 +21,9 @@ public struct DataConfig: Equatable {
     public var unknownLabels: UnknownLabels = .error
     public var invalidUTF8: InvalidUTF8 = .replace
 
-    public init(train: String, dev: String? = nil, test: String? = nil, format: Format = .tsv, classes: String? = nil) {
+    public init(train: String, dev: String? = nil, format: Format = .tsv, classes: String? = nil) {
         self.train = train
         self.dev = dev
-        self.test = test
         self.format = format
         self.classes = classes
     }
@@ -32,10 +31,10 @@ public struct DataConfig: Equatable {
 
 public struct TokenizerConfig: Equatable {
     public enum Kind: String, CaseIterable { case char, word }
-    public var kind: Kind = .char
-    public var lowercase = false
-    public var maxLength = 32
-    public var keepSpaces = true
+    public var kind: Kind
+    public var lowercase: Bool
+    public var maxLength: Int
+    public var keepSpaces: Bool
 
     public init(kind: Kind = .char, lowercase: Bool = false, maxLength: Int = 32, keepSpaces: Bool = true) {
         self.kind = kind
@@ -46,9 +45,9 @@ public struct TokenizerConfig: Equatable {
 }
 
 public struct VocabConfig: Equatable {
-    public var minFreq = 1
+    public var minFreq: Int
     /// Includes `<pad>` and `<unk>`.
-    public var maxSize = 10_000
+    public var maxSize: Int
     public init(minFreq: Int = 1, maxSize: Int = 10_000) {
         self.minFreq = minFreq
         self.maxSize = maxSize
@@ -56,9 +55,9 @@ public struct VocabConfig: Equatable {
 }
 
 public struct EmbeddingConfig: Equatable {
-    public var dim = 300
+    public var dim: Int
     public var pretrained: String?
-    public var freeze = false
+    public var freeze: Bool
     public init(dim: Int = 300, pretrained: String? = nil, freeze: Bool = false) {
         self.dim = dim
         self.pretrained = pretrained
@@ -67,41 +66,34 @@ public struct EmbeddingConfig: Equatable {
 }
 
 public struct ModelConfig: Equatable {
-    public enum Kind: String, CaseIterable { case textrnn, bilstm, textrcnn }
-    public enum Cell: String, CaseIterable {
-        case rnnTanh = "rnn_tanh", rnnRelu = "rnn_relu", jordan, lstm, gru
-    }
-    public enum Pooling: String, CaseIterable { case last, max, mean, attention }
-    public enum RCNNVariant: String, CaseIterable { case paper, reference }
-
     /// `bilstm` is kept as written; it always comes with cell lstm and bidirectional true.
-    public var kind: Kind = .textrnn
-    public var cell: Cell = .lstm
+    public var kind: ModelKind = .textrnn
+    public var cell: CellKind = .lstm
     public var hiddenSize = 128
     public var layers = 2
     public var bidirectional = true
     public var dropout = 0.5
-    public var pooling: Pooling = .last
+    public var pooling: PoolingKind = .last
     public var rcnnVariant: RCNNVariant = .paper
     /// 0 means "same as hidden_size".
-    public var rcnnProjSize = 0
+    public var rcnnProjectionSize = 0
+    /// Hops of the `memory` head (pooling "memory").
+    public var memoryHops = 3
 
     public init() {}
 
-    /// True for textrnn and its bilstm preset.
-    public var isTextRNN: Bool { kind != .textrcnn }
     /// The projection width of the paper TextRCNN, with 0 resolved.
-    public var effectiveRCNNProjSize: Int { rcnnProjSize == 0 ? hiddenSize : rcnnProjSize }
+    public var effectiveRCNNProjectionSize: Int { rcnnProjectionSize == 0 ? hiddenSize : rcnnProjectionSize }
 }
 
 public struct ScheduleConfig: Equatable {
-    public enum Kind: String, CaseIterable { case constant, step, cosine, plateau }
-    public var kind: Kind = .constant
+    public var kind: LearningRateSchedule.Kind = .constant
     /// Epochs between decays (step).
     public var stepSize = 1
     public var gamma = 0.5
     public var warmupSteps = 0
     public var minLR = 0.0
+    /// Plateau: bad epochs tolerated before a decay.
     public var patience = 1
     public var factor = 0.5
     public init() {}

@@ -26,26 +26,6 @@ public struct RunConfig: Equatable {
     /// The sections a resumed run must not change.
     public static let modelDefiningSections = ["data", "tokenizer", "vocab", "embedding", "model"]
 
-    // MARK: - Schema
-
-    /// Known keys per object path, in the order `resolvedJSON` prints them.
-    static let schema: [String: [String]] = [
-        "": ["data", "tokenizer", "vocab", "embedding", "model", "training", "output"],
-        "data": ["train", "dev", "test", "format", "classes", "label_prefix", "text_field", "label_field",
-                 "unknown_labels", "invalid_utf8"],
-        "tokenizer": ["kind", "lowercase", "max_length", "keep_spaces"],
-        "vocab": ["min_freq", "max_size"],
-        "embedding": ["dim", "pretrained", "freeze"],
-        "model": ["kind", "cell", "hidden_size", "layers", "bidirectional", "dropout", "pooling", "rcnn_variant",
-                  "rcnn_proj_size"],
-        "training": ["epochs", "batch_size", "optimizer", "lr", "weight_decay", "momentum", "nesterov", "beta1",
-                     "beta2", "eps", "schedule", "clip_norm", "clip_value", "class_weights", "label_smoothing",
-                     "early_stopping", "seed", "threads", "length_buckets", "eval_every", "log_every"],
-        "training.schedule": ["kind", "step_size", "gamma", "warmup_steps", "min_lr", "patience", "factor"],
-        "training.early_stopping": ["metric", "patience"],
-        "output": ["dir"],
-    ]
-
     // MARK: - Loading
 
     /// Reads, overrides, validates and resolves a config file.
@@ -65,7 +45,8 @@ public struct RunConfig: Equatable {
 
     /// Rebuilds a config from JSON text (e.g. the resolved JSON stored in a
     /// checkpoint). `checkFiles: false` skips the existence checks of data and
-    /// vector files, which may be gone when a checkpoint is used elsewhere.
+    /// vector files, which may be gone when a checkpoint is used elsewhere, and the
+    /// rules that only matter for running it (early stopping needs a dev set).
     public static func parse(json: String, path: String, overrides: [String] = [], checkFiles: Bool = false) throws -> RunConfig {
         try parse(bytes: Array(json.utf8), path: path, overrides: overrides, checkFiles: checkFiles)
     }
@@ -150,64 +131,13 @@ public struct RunConfig: Equatable {
 
     // MARK: - Output
 
-    /// The fully resolved config as a JSON tree, keys in schema order.
-    public func jsonValue() -> JSONValue {
-        func path(_ p: String?) -> JSONValue { p.map { .string($0) } ?? .null }
-        let d = data, t = tokenizer, m = model, tr = training, s = training.schedule
-        let classWeights: JSONValue
-        switch tr.classWeights {
-        case .none: classWeights = .null
-        case .balanced: classWeights = .string("balanced")
-        case .explicit(let w): classWeights = .array(w.map { .double($0) })
-        }
-        return .object([
-            .init("data", .object([
-                .init("train", .string(d.train)), .init("dev", path(d.dev)), .init("test", path(d.test)),
-                .init("format", .string(d.format.rawValue)), .init("classes", path(d.classes)),
-                .init("label_prefix", .string(d.labelPrefix)), .init("text_field", .string(d.textField)),
-                .init("label_field", .string(d.labelField)), .init("unknown_labels", .string(d.unknownLabels.rawValue)),
-                .init("invalid_utf8", .string(d.invalidUTF8.rawValue)),
-            ])),
-            .init("tokenizer", .object([
-                .init("kind", .string(t.kind.rawValue)), .init("lowercase", .bool(t.lowercase)),
-                .init("max_length", .integer(t.maxLength)), .init("keep_spaces", .bool(t.keepSpaces)),
-            ])),
-            .init("vocab", .object([.init("min_freq", .integer(vocab.minFreq)), .init("max_size", .integer(vocab.maxSize))])),
-            .init("embedding", .object([
-                .init("dim", .integer(embedding.dim)), .init("pretrained", path(embedding.pretrained)),
-                .init("freeze", .bool(embedding.freeze)),
-            ])),
-            .init("model", .object([
-                .init("kind", .string(m.kind.rawValue)), .init("cell", .string(m.cell.rawValue)),
-                .init("hidden_size", .integer(m.hiddenSize)), .init("layers", .integer(m.layers)),
-                .init("bidirectional", .bool(m.bidirectional)), .init("dropout", .double(m.dropout)),
-                .init("pooling", .string(m.pooling.rawValue)), .init("rcnn_variant", .string(m.rcnnVariant.rawValue)),
-                .init("rcnn_proj_size", .integer(m.rcnnProjSize)),
-            ])),
-            .init("training", .object([
-                .init("epochs", .integer(tr.epochs)), .init("batch_size", .integer(tr.batchSize)),
-                .init("optimizer", .string(tr.optimizer.rawValue)), .init("lr", .double(tr.lr)),
-                .init("weight_decay", .double(tr.weightDecay)), .init("momentum", .double(tr.momentum)),
-                .init("nesterov", .bool(tr.nesterov)), .init("beta1", .double(tr.beta1)),
-                .init("beta2", .double(tr.beta2)), .init("eps", .double(tr.eps)),
-                .init("schedule", .object([
-                    .init("kind", .string(s.kind.rawValue)), .init("step_size", .integer(s.stepSize)),
-                    .init("gamma", .double(s.gamma)), .init("warmup_steps", .integer(s.warmupSteps)),
-                    .init("min_lr", .double(s.minLR)), .init("patience", .integer(s.patience)),
-                    .init("factor", .double(s.factor)),
-                ])),
-                .init("clip_norm", .double(tr.clipNorm)), .init("clip_value", .double(tr.clipValue)),
-                .init("class_weights", classWeights), .init("label_smoothing", .double(tr.labelSmoothing)),
-                .init("early_stopping", .object([
-                    .init("metric", .string(tr.earlyStopping.metric.rawValue)),
-                    .init("patience", .integer(tr.earlyStopping.patience)),
-                ])),
-                .init("seed", .number(Double(tr.seed), isInteger: true)), .init("threads", .integer(tr.threads)),
-                .init("length_buckets", .bool(tr.lengthBuckets)), .init("eval_every", .integer(tr.evalEvery)),
-                .init("log_every", .integer(tr.logEvery)),
-            ])),
-            .init("output", .object([.init("dir", .string(output.dir))])),
-        ])
+    /// The fully resolved config as a JSON tree, keys in table order (`RunConfig.fields`).
+    public func jsonValue() -> JSONValue { jsonObject(at: "") }
+
+    private func jsonObject(at path: String) -> JSONValue {
+        .object(RunConfig.fields.filter { $0.parent == path && $0.role != .ignored }.map { field in
+            JSONValue.Member(field.key, field.role == .object ? jsonObject(at: field.path) : field.encode(self))
+        })
     }
 
     /// Pretty, fully resolved JSON (defaults filled, absolute paths, stable key
@@ -217,21 +147,9 @@ public struct RunConfig: Equatable {
     /// JSON paths of leaf fields that differ between the two configs, within
     /// the given top-level sections (a resumed run refuses these).
     public func differences(from other: RunConfig, sections: [String] = RunConfig.modelDefiningSections) -> [String] {
-        var mine: [(String, JSONValue)] = [], theirs: [(String, JSONValue)] = []
-        RunConfig.flatten(jsonValue(), prefix: "", into: &mine)
-        RunConfig.flatten(other.jsonValue(), prefix: "", into: &theirs)
-        let theirMap = Dictionary(theirs, uniquingKeysWith: { a, _ in a })
-        return mine.compactMap { path, value in
-            guard let section = path.split(separator: ".").first, sections.contains(String(section)) else { return nil }
-            return theirMap[path] == value ? nil : path
-        }
-    }
-
-    static func flatten(_ value: JSONValue, prefix: String, into out: inout [(String, JSONValue)]) {
-        if case .object(let members) = value {
-            for m in members { flatten(m.value, prefix: prefix.isEmpty ? m.key : prefix + "." + m.key, into: &out) }
-        } else {
-            out.append((prefix, value))
+        RunConfig.fields.compactMap { field in
+            guard field.role == .value, sections.contains(field.section) else { return nil }
+            return field.encode(self) == field.encode(other) ? nil : field.path
         }
     }
 }

@@ -33,8 +33,11 @@ public struct LearningRateSchedule: Equatable {
     public private(set) var best: Double?
     public private(set) var badEpochs: Int = 0
 
-    public init(kind: Kind, baseLR: Float, stepSize: Int = 1, gamma: Float = 0.5, warmupSteps: Int = 0,
-                minLR: Float = 0, totalSteps: Int = 0, patience: Int = 2, factor: Float = 0.5,
+    /// Defaults are the config's (`ScheduleConfig`), so the two cannot disagree.
+    public init(kind: Kind, baseLR: Float, stepSize: Int = ScheduleConfig().stepSize,
+                gamma: Float = Float(ScheduleConfig().gamma), warmupSteps: Int = ScheduleConfig().warmupSteps,
+                minLR: Float = Float(ScheduleConfig().minLR), totalSteps: Int = 0,
+                patience: Int = ScheduleConfig().patience, factor: Float = Float(ScheduleConfig().factor),
                 state: [String: Double]? = nil) {
         self.kind = kind
         self.baseLR = baseLR
@@ -50,6 +53,15 @@ public struct LearningRateSchedule: Equatable {
             if let b = state["best"], !b.isNaN { best = b }
             if let n = state["bad_epochs"], n.isFinite, n >= 0 { badEpochs = Int(n) }
         }
+    }
+
+    /// The schedule a run's training section describes, over `totalSteps` optimizer steps;
+    /// `state` (from a checkpoint) restores the plateau bookkeeping.
+    public init(config t: TrainingConfig, totalSteps: Int, state: [String: Double]? = nil) {
+        let s = t.schedule
+        self.init(kind: s.kind, baseLR: Float(t.lr), stepSize: s.stepSize, gamma: Float(s.gamma),
+                  warmupSteps: s.warmupSteps, minLR: Float(s.minLR), totalSteps: totalSteps,
+                  patience: s.patience, factor: Float(s.factor), state: state)
     }
 
     /// What resuming needs: `factor`, `bad_epochs`, and `best` once a metric has been observed.

@@ -19,6 +19,19 @@ public protocol Optimizer: AnyObject {
     func loadState(_ tensors: [String: [Float]], parameters: [Parameter]) throws
 }
 
+/// The optimizer a run's training section names.
+public enum Optimizers {
+    public static func make(_ t: TrainingConfig) -> Optimizer {
+        switch t.optimizer {
+        case .adam, .adamw:
+            return Adam(beta1: Float(t.beta1), beta2: Float(t.beta2), eps: Float(t.eps), weightDecay: Float(t.weightDecay),
+                        decoupled: t.optimizer == .adamw)
+        case .sgd:
+            return SGD(momentum: Float(t.momentum), nesterov: t.nesterov, weightDecay: Float(t.weightDecay))
+        }
+    }
+}
+
 extension Optimizer {
     /// Helper for `loadState`: copies `values` into `tensor` after checking the size.
     static func restore(_ tensor: Tensor, from values: [Float], name: String) throws {

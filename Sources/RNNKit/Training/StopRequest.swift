@@ -1,12 +1,18 @@
 import Dispatch
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Turns SIGINT and SIGTERM into a polite request to stop.
 ///
-/// The training loop polls `isRequested` after each step: it finishes the
-/// step, writes a checkpoint and exits with a message on how to resume. A
-/// second signal while the first is being honoured ends the process at once
-/// (exit 130), the way people expect a second Ctrl-C to work.
+/// The training loop polls `requestedBy` after each step: it finishes the step
+/// (and the epoch, when that was its last batch), writes a checkpoint and exits
+/// with a message on how to resume. A second signal while the first is being
+/// honoured ends the process at once (exit 130), the way people expect a second
+/// Ctrl-C to work.
 public final class StopRequest: @unchecked Sendable {
     private let lock = NSLock()
     private var signalName: String?
@@ -20,16 +26,16 @@ public final class StopRequest: @unchecked Sendable {
         return signalName
     }
 
-    public var isRequested: Bool { requestedBy != nil }
-
-    /// Requests a stop as if a signal had arrived (used by tests and by the loop itself).
+    /// Requests a stop as if a signal had arrived (used by tests and the trainer's test seam).
     public func request(_ name: String) {
         lock.lock()
         let second = signalName != nil
         if !second { signalName = name }
         lock.unlock()
         if second {
-            FileHandle.standardError.write("\nrnn-train: second \(name), stopping now without a checkpoint\n".data(using: .utf8)!)
+            // A plain write(2): a closed or full stderr must not turn this exit into a crash.
+            let text = Array("\nrnn-train: second \(name), stopping now without a checkpoint\n".utf8)
+            _ = text.withUnsafeBytes { write(2, $0.baseAddress!, $0.count) }
             exit(130)
         }
     }

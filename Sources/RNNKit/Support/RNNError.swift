@@ -2,7 +2,18 @@
 ///
 /// It says where (file, line, byte or JSON field) and what, and its kind sets
 /// the exit code: input and usage errors exit 2, runtime failures exit 1.
+/// The library never names a command-line flag: when the user can do something
+/// about an error, `remedy` says what in the library's terms, and a command line
+/// words it with its own flags (CLI/Commands/TrainCommand.swift).
 public struct RNNError: Error, CustomStringConvertible, Equatable {
+    /// What the user can do about an error, for a front end to put in its own words.
+    public enum Remedy: Sendable, Equatable {
+        /// The folder holds a run: continue it, or start it again from scratch.
+        case resumeOrRestart(runDirectory: String)
+        /// Data files changed since the run started: going on anyway is the user's call.
+        case acceptChangedData
+    }
+
     public enum Kind: Sendable, Equatable {
         /// Bad command line: exit 2.
         case usage
@@ -20,6 +31,8 @@ public struct RNNError: Error, CustomStringConvertible, Equatable {
     public var line: Int?
     /// JSON path of a config field (`training.lr`) or a column/field name.
     public var field: String?
+    /// What the user can do about it (not part of `description`).
+    public var remedy: Remedy?
 
     public init(_ kind: Kind, _ message: String, file: String? = nil, line: Int? = nil, field: String? = nil) {
         self.kind = kind
