@@ -45,6 +45,7 @@ struct ConfigDecoder {
         data.labelField = try d.string("label_field", default: "label")
         data.unknownLabels = try d.choice("unknown_labels", default: .error)
         data.invalidUTF8 = try d.choice("invalid_utf8", default: .replace)
+        data.maxLineBytes = try d.int("max_line_bytes", default: LineReader.defaultMaxLineBytes, min: 1)
 
         let t = try ObjectReader(top.value("tokenizer"), path: "tokenizer", decoder: self)
         var tokenizer = TokenizerConfig()

@@ -32,7 +32,7 @@ public struct RunConfig: Equatable {
     static let schema: [String: [String]] = [
         "": ["data", "tokenizer", "vocab", "embedding", "model", "training", "output"],
         "data": ["train", "dev", "test", "format", "classes", "label_prefix", "text_field", "label_field",
-                 "unknown_labels", "invalid_utf8"],
+                 "unknown_labels", "invalid_utf8", "max_line_bytes"],
         "tokenizer": ["kind", "lowercase", "max_length", "keep_spaces"],
         "vocab": ["min_freq", "max_size"],
         "embedding": ["dim", "pretrained", "freeze"],
@@ -166,7 +166,7 @@ public struct RunConfig: Equatable {
                 .init("format", .string(d.format.rawValue)), .init("classes", path(d.classes)),
                 .init("label_prefix", .string(d.labelPrefix)), .init("text_field", .string(d.textField)),
                 .init("label_field", .string(d.labelField)), .init("unknown_labels", .string(d.unknownLabels.rawValue)),
-                .init("invalid_utf8", .string(d.invalidUTF8.rawValue)),
+                .init("invalid_utf8", .string(d.invalidUTF8.rawValue)), .init("max_line_bytes", .integer(d.maxLineBytes)),
             ])),
             .init("tokenizer", .object([
                 .init("kind", .string(t.kind.rawValue)), .init("lowercase", .bool(t.lowercase)),

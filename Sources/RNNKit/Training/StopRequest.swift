@@ -29,7 +29,7 @@ public final class StopRequest: @unchecked Sendable {
         if !second { signalName = name }
         lock.unlock()
         if second {
-            FileHandle.standardError.write("\nrnn-train: second \(name), stopping now without a checkpoint\n".data(using: .utf8)!)
+            Terminal.writeError("\nrnn-train: second \(name), stopping now without a checkpoint\n")
             exit(130)
         }
     }

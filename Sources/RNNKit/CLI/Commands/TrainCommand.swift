@@ -8,7 +8,7 @@ public enum TrainCommand {
         usage: "rnn-train CONFIG [--set FIELD=VALUE ...] [--threads N] [--overwrite]\n       rnn-train --resume RUN_DIR [CONFIG] [--set FIELD=VALUE ...]\n       rnn-train --print-config CONFIG [--set FIELD=VALUE ...]",
         arguments: [.init(name: "config", help: "Run config (JSON); see docs/CONFIG.md. Relative paths in it resolve against its folder.", isOptional: true)],
         options: [
-            .init(name: "set", valueName: "field=value", help: "Override a config field, e.g. --set training.lr=0.01 (repeatable).", isRepeating: true),
+            .init(name: "set", valueName: "field=value", help: "Override a config field, e.g. --set training.lr=0.01.", isRepeating: true),
             .init(name: "resume", valueName: "run_dir", help: "Continue the run in RUN_DIR from its last checkpoint."),
             .init(name: "threads", valueName: "n", help: "Worker threads (default: training.threads, 0 = all cores). Changes speed, never results."),
             .init(flag: "print-config", help: "Print the fully resolved config and exit."),
@@ -32,7 +32,7 @@ public enum TrainCommand {
 
         if args.flag("print-config") {
             guard let path = options.configPath else { throw RNNError.usage("--print-config needs a CONFIG file") }
-            Terminal.writeOutput(try RunConfig.load(path: path, overrides: options.overrides).resolvedJSON() + "\n")
+            try Terminal.writeOutput(try RunConfig.load(path: path, overrides: options.overrides).resolvedJSON() + "\n")
             return 0
         }
         guard options.configPath != nil || options.resumeDirectory != nil else {
@@ -49,7 +49,7 @@ public enum TrainCommand {
         case .interrupted(let signal):
             return signal == "SIGTERM" ? 143 : 130
         case .completed, .stoppedEarly:
-            Terminal.writeOutput("best \(summary.metricName) \(metric) at epoch \(summary.bestEpoch): \(best)\n")
+            try Terminal.writeOutput("best \(summary.metricName) \(metric) at epoch \(summary.bestEpoch): \(best)\n")
             return 0
         }
     }
