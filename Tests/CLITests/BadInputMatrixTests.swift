@@ -257,7 +257,7 @@ final class BadInputMatrixTests: XCTestCase {
         let skip = try Self.config(in: dir, data: #"{"train": "train.tsv", "dev": "dev.tsv", "unknown_labels": "skip"}"#, name: "skip.json")
         let skipped = try Self.run("rnn-train", [skip.path])
         XCTAssertEqual(skipped.status, 0, skipped.stderr)
-        XCTAssertTrue(skipped.stderr.contains("dev.tsv: 19 examples, 3 classes, 0 blank lines skipped, 0 empty texts skipped, 1 unknown labels skipped"), skipped.stderr)
+        XCTAssertTrue(skipped.stderr.contains("dev.tsv: 19 examples, 3 classes, 0 blank lines skipped, 0 empty texts skipped, 1 unknown label skipped"), skipped.stderr)
     }
 
     func testDataCRLFAndBOMAreReadAsPlainLines() throws {

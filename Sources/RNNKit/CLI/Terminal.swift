@@ -29,6 +29,11 @@ public enum Terminal {
         enabled ? "\u{1B}[\(color.rawValue)m\(text)\u{1B}[0m" : text
     }
 
+    /// `1 thread`, `2 threads`: a count with its noun in the right number (`plural`: when not noun + "s").
+    public static func count(_ n: Int, _ noun: String, plural: String? = nil) -> String {
+        "\(n) \(n == 1 ? noun : plural ?? noun + "s")"
+    }
+
     /// Writes to stderr as is (add the newline yourself). Every failure is ignored: a log
     /// that cannot be written (full disk, closed descriptor, closed pipe) must never stop
     /// or crash the work it reports on. This is the one way the library writes to stderr.

@@ -170,8 +170,9 @@ public enum CorpusReader {
         if summary.emptyTexts > 0, let first = summary.firstEmptyTextLine {
             log("\(name): warning: \(summary.emptyTexts) example\(summary.emptyTexts == 1 ? "" : "s") with an empty text skipped (first: line \(first))")
         }
-        var line = "\(name): \(summary.examples) examples, \(labels.count) classes, \(summary.blankLines) blank lines skipped, \(summary.emptyTexts) empty texts skipped"
-        if summary.unknownLabelsSkipped > 0 { line += ", \(summary.unknownLabelsSkipped) unknown labels skipped" }
+        var line = "\(name): \(Terminal.count(summary.examples, "example")), \(Terminal.count(labels.count, "class", plural: "classes")), "
+            + "\(Terminal.count(summary.blankLines, "blank line")) skipped, \(Terminal.count(summary.emptyTexts, "empty text")) skipped"
+        if summary.unknownLabelsSkipped > 0 { line += ", \(Terminal.count(summary.unknownLabelsSkipped, "unknown label")) skipped" }
         log(line)
         return summary
     }

@@ -164,7 +164,7 @@ public final class Trainer {
         let config_ = config.resolvedJSON()
         try Trainer.writeText(config_, to: (runDirectory as NSString).appendingPathComponent("config.json"))
         let parameterCount = model.parameters.reduce(0) { $0 + $1.value.count }
-        log("model: \(spec.effective.kind.rawValue), \(spec.effective.cell.rawValue) \(spec.effective.bidirectional ? "bidirectional" : "unidirectional"), \(parameterCount) parameters; \(Parallel.threadCount) threads")
+        log("model: \(spec.effective.kind.rawValue), \(spec.effective.cell.rawValue) \(spec.effective.bidirectional ? "bidirectional" : "unidirectional"), \(parameterCount) parameters; \(Terminal.count(Parallel.threadCount, "thread"))")
     }
 
     // MARK: - The loop
