@@ -124,7 +124,21 @@ public struct ClassificationReport {
     /// Terminal columns a string takes (see `DisplayWidth`).
     static func displayWidth(_ text: String) -> Int { DisplayWidth.of(text) }
 
-    private func format(_ x: Double, digits: Int) -> String { String(format: "%.\(digits)f", x) }
+    /// `x` with `digits` decimals, as `String(format: "%.4f")` writes it (round half to even)
+    /// but without its cost (about 9 µs a call on Linux: 3 s for a 100,000-class table).
+    func format(_ x: Double, digits: Int) -> String {
+        let scale = [1.0, 10, 100, 1_000, 10_000][digits]
+        let product = x * scale
+        let scaled = product.rounded(.toNearestOrEven)
+        // Near a tie the product's own rounding may decide wrongly: printf sees the exact value.
+        guard x.isFinite, x >= 0, scaled < 1e15, abs(abs(product - scaled) - 0.5) > 1e-6 else {
+            return String(format: "%.\(digits)f", x)
+        }
+        let n = Int(scaled), unit = Int(scale)
+        guard digits > 0 else { return String(n) }
+        let fraction = String(n % unit)
+        return "\(n / unit)." + String(repeating: "0", count: digits - fraction.count) + fraction
+    }
 
     /// JSON number: shortest round-trip form of the Double (scores are finite by construction).
     private func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "0" }
