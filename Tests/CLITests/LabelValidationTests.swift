@@ -16,9 +16,9 @@ final class LabelValidationTests: XCTestCase {
     func testControlCharactersInJSONLabelsAreRefusedWithTheLine() throws {
         let dir = try temporaryDirectory(self)
         let cases: [(json: String, needle: String)] = [
-            (#""new\nline""#, #"label "new\nline" contains a line break (LF)"#),
-            (#""tab\there""#, #"label "tab\there" contains a tab"#),
-            (#""cr\rhere""#, #"label "cr\rhere" contains a carriage return (CR)"#),
+            (#""new\nline""#, #"label: "new\nline" contains a line break (LF)"#),
+            (#""tab\there""#, #"label: "tab\there" contains a tab"#),
+            (#""cr\rhere""#, #"label: "cr\rhere" contains a carriage return (CR)"#),
             (#""esc\u001b""#, #"contains the control character U+001B"#),
             (#""nel\u0085""#, #"contains the control character U+0085"#),
             (#""ls\u2028""#, #"contains the control character U+2028"#),
@@ -26,7 +26,7 @@ final class LabelValidationTests: XCTestCase {
         for (i, c) in cases.enumerated() {
             try jsonLines(badLabel: c.json).write(to: dir.appendingPathComponent("train\(i).jsonl"), atomically: true, encoding: .utf8)
             let config = try BadInputMatrixTests.config(in: dir, data: #"{"train": "train\#(i).jsonl", "format": "jsonl"}"#, name: "c\(i).json")
-            assertFails(try Tools.run("rnn-train", [config.path]), 2, ["train\(i).jsonl:3: error: label: label ", c.needle])
+            assertFails(try Tools.run("rnn-train", [config.path]), 2, ["train\(i).jsonl:3: error: label: \"", c.needle])
         }
     }
 

@@ -187,7 +187,7 @@ public enum CorpusReader {
     static func split(_ text: String, format: DataConfig.Format, config: DataConfig, settings: ReaderSettings = .config,
                       path: String, line: Int) throws -> (String, RawLabel) {
         let (body, label) = try splitFields(text, format: format, config: config, settings: settings, path: path, line: line)
-        if case .name(let name) = label, let problem = LabelText.problem(in: name) {
+        if case .name(let name) = label, let problem = LabelText.problem(in: name, prefix: format == .jsonl ? "" : "label ") {
             throw RNNError.input(problem, file: path, line: line, field: format == .jsonl ? config.labelField : nil)
         }
         return (body, label)

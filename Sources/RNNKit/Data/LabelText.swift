@@ -13,8 +13,9 @@ public enum LabelText {
         return v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029
     }
 
-    /// Why `name` cannot be a label, or nil when it can.
-    public static func problem(in name: String) -> String? {
+    /// Why `name` cannot be a label, or nil when it can; the message starts with `prefix`
+    /// (none when the error names the JSON field already).
+    public static func problem(in name: String, prefix: String = "label ") -> String? {
         guard let bad = name.unicodeScalars.first(where: isControl) else { return nil }
         let what: String
         switch bad {
@@ -23,7 +24,7 @@ public enum LabelText {
         case "\r": what = "a carriage return (CR)"
         default: what = "the control character \(hex(bad))"
         }
-        return "label \(quotedForMessage(name)) contains \(what): labels may not hold control characters"
+        return "\(prefix)\(quotedForMessage(name)) contains \(what): labels may not hold control characters"
     }
 
     /// The name quoted for an error message, control characters escaped.
