@@ -12,14 +12,18 @@ struct ToolRun {
 
 enum Tools {
     /// The folder holding the built executables (the test bundle sits beside them).
+    /// `RNN_TOOLS_DIR` points the tests at other builds (e.g. main's, to see a new test fail there).
     static var productsDirectory: URL {
+        if let dir = ProcessInfo.processInfo.environment["RNN_TOOLS_DIR"] { return URL(fileURLWithPath: dir) }
         for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
             return bundle.bundleURL.deletingLastPathComponent()
         }
         return Bundle.main.bundleURL
     }
 
-    static func url(_ tool: String) -> URL { productsDirectory.appendingPathComponent(tool) }
+    static func url(_ tool: String) -> URL {
+        tool.hasPrefix("/") ? URL(fileURLWithPath: tool) : productsDirectory.appendingPathComponent(tool)
+    }
 
     /// Starts a tool with pipes for all three streams.
     static func start(_ tool: String, _ arguments: [String], directory: URL? = nil,
@@ -51,10 +55,14 @@ enum Tools {
         return said
     }
 
-    /// Runs a tool to completion with `stdin` as its input.
+    /// Runs a tool to completion with `stdin` as its input; after `timeout` seconds it is sent SIGTERM
+    /// (the result then says `.uncaughtSignal`).
     static func run(_ tool: String, _ arguments: [String], stdin: String = "", directory: URL? = nil,
-                    environment: [String: String] = [:]) throws -> ToolRun {
+                    environment: [String: String] = [:], timeout: Double? = nil) throws -> ToolRun {
         let (process, input, output, error) = try start(tool, arguments, directory: directory, environment: environment)
+        if let timeout {
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if process.isRunning { process.terminate() } }
+        }
         let group = DispatchGroup()
         var out = Data(), err = Data()
         group.enter()
@@ -68,6 +76,42 @@ enum Tools {
         return ToolRun(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
                        stderr: String(decoding: err, as: UTF8.self), reason: process.terminationReason)
     }
+}
+
+extension Tools {
+    /// Runs `script` with /bin/sh, for what Process cannot set up: closed descriptors (`2>&-`),
+    /// /dev/full, pipes between tools. `$BIN` is the folder of the built tools, `$T` the
+    /// `directory`. Returns the shell's status and what the script left on the test's pipes.
+    static func shell(_ script: String, directory: URL, environment: [String: String] = [:]) throws -> ToolRun {
+        var env = environment
+        env["BIN"] = productsDirectory.path
+        env["T"] = directory.path
+        return try run("/bin/sh", ["-c", script], directory: directory, environment: env)
+    }
+}
+
+/// A run trained once for a test class (1 epoch of the bad-input matrix's small config):
+/// `folder` holds config.json, train.tsv, dev.tsv and run/.
+final class TrainedFixture {
+    let folder: URL
+    var checkpoint: String { folder.appendingPathComponent("run/best.ckpt").path }
+    var dev: String { folder.appendingPathComponent("dev.tsv").path }
+    var config: String { folder.appendingPathComponent("config.json").path }
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-fixture-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let config = try BadInputMatrixTests.config(in: folder)
+        let run = try Tools.run("rnn-train", [config.path])
+        guard run.status == 0 else { throw RNNErrorForTests("training the fixture failed: \(run.stderr)") }
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: folder) }
+}
+
+struct RNNErrorForTests: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// A fresh temporary folder, removed when the test ends.

@@ -63,6 +63,20 @@ public struct ParsedArguments {
         return n
     }
 
+    /// `--threads N` applied to `Parallel.threadCount`: 0 means all cores, as `training.threads` 0 does.
+    public func applyThreads() throws {
+        guard let n = try int("threads") else { return }
+        guard n >= 0 else { throw RNNError.usage("--threads must be 0 (all cores) or a positive number, got \(n)") }
+        Parallel.threadCount = n
+    }
+
+    /// `--max-line-bytes N`, at least 1.
+    public func maxLineBytes() throws -> Int? {
+        guard let n = try int("max-line-bytes") else { return nil }
+        guard n >= 1 else { throw RNNError.usage("--max-line-bytes must be at least 1, got \(n)") }
+        return n
+    }
+
     public func double(_ name: String) throws -> Double? {
         guard let text = value(name) else { return nil }
         guard let x = Double(text), x.isFinite else {

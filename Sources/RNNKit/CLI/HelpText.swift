@@ -15,7 +15,7 @@ extension CommandSpec {
             if let valueName = option.valueName { left += " <\(valueName)>" }
             var help = option.help
             if let d = option.defaultValue { help += " (default: \(d))" }
-            if option.isRepeating { help += " (can be repeated)" }
+            if option.isRepeating { help += " (repeatable)" }
             return (left, help)
         }
         out += Self.table(rows, width: width)

@@ -10,12 +10,17 @@ import Foundation
 ///     }
 ///
 /// `RNNError` prints `<tool>: <description>` and exits with its `exitCode` (2 input/usage,
-/// 1 runtime); `ArgumentError` prints its usage text and exits 2; anything else prints
-/// `<tool>: error: <message>` and exits 1.
+/// 1 runtime); `ArgumentError` prints its usage text and exits 2; `OutputError` (stdout
+/// could not be written) exits 0 silently for a closed pipe and 1 with the reason otherwise;
+/// anything else prints `<tool>: error: <message>` and exits 1.
 public enum ToolMain {
     public static func run(_ tool: String? = nil, _ body: () throws -> Int32) -> Never {
         let name = tool ?? URL(fileURLWithPath: CommandLine.arguments.first ?? "rnn").lastPathComponent
         AllocatorTuning.retainFreedMemory()
+        // A closed pipe must surface as EPIPE from write(2) (stdout: a quiet end; stderr:
+        // ignored), not kill the tool with SIGPIPE in the middle of a checkpoint.
+        signal(SIGPIPE, SIG_IGN)
+        Terminal.occupyClosedStandardDescriptors()
         let code: Int32
         do {
             code = try body()
@@ -24,7 +29,6 @@ public enum ToolMain {
             Terminal.writeError(text)
             code = status
         }
-        fflush(stdout)
         exit(code)
     }
 
@@ -34,6 +38,11 @@ public enum ToolMain {
         case let e as ArgumentError:
             let label = Terminal.colored("Error:", .red, enabled: color)
             return (e.description.replacingOccurrences(of: "Error:", with: label, options: .anchored) + "\n", e.exitCode)
+        case let e as OutputError where e.isClosedPipe:
+            // The reader has all it wanted (`| head`): nothing went wrong.
+            return ("", 0)
+        case let e as OutputError:
+            return report(e.error, tool: tool, color: color)
         case let e as RNNError:
             var text = e.description
             if color, let range = text.range(of: "error: ") {
@@ -48,17 +57,17 @@ public enum ToolMain {
 }
 
 extension CommandSpec {
-    /// Parses; on `--help`/`--version` prints to stdout and exits 0. Usage errors are thrown
-    /// as `ArgumentError` for `ToolMain.run` to print (exit 2).
+    /// Parses; on `--help`/`--version` prints to stdout and exits 0 (1 if stdout cannot be
+    /// written). Usage errors are thrown as `ArgumentError` for `ToolMain.run` to print (exit 2).
     public func parseOrExit(_ arguments: [String]) throws -> ParsedArguments {
         switch try parse(arguments) {
         case .arguments(let parsed):
             return parsed
         case .help(let text):
-            Terminal.writeOutput(text)
+            try Terminal.writeOutput(text)
             exit(0)
         case .version(let text):
-            Terminal.writeOutput(text + "\n")
+            try Terminal.writeOutput(text + "\n")
             exit(0)
         }
     }

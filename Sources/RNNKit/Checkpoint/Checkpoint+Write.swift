@@ -78,7 +78,7 @@ extension Checkpoint {
             guard fsync(fd) == 0 else { throw failure("fsync failed", errno) }
         }
         if let name = environmentPause, name == url.lastPathComponent {
-            FileHandle.standardError.write(Data("rnn-test: paused writing \(name)\n".utf8))
+            Terminal.writeError("rnn-test: paused writing \(name)\n")
             sleep(60)
         }
         guard rename(tempPath, path) == 0 else { throw failure("cannot rename \(tempPath)", errno) }

@@ -20,6 +20,8 @@ public struct DataConfig: Equatable {
     public var labelField = "label"
     public var unknownLabels: UnknownLabels = .error
     public var invalidUTF8: InvalidUTF8 = .replace
+    /// Longest line accepted in a data file, in bytes (without the line ending); a longer one is an error.
+    public var maxLineBytes = LineReader.defaultMaxLineBytes
 
     public init(train: String, dev: String? = nil, format: Format = .tsv, classes: String? = nil) {
         self.train = train

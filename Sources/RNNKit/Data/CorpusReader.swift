@@ -74,6 +74,7 @@ public struct LabelSet: Equatable {
             }
             let name = text.trimmingCharacters(in: .whitespaces)
             if name.isEmpty { blankLine = blankLine ?? line.number; continue }
+            if let problem = LabelText.problem(in: name) { throw RNNError.input(problem, file: path, line: line.number) }
             if let blankLine {
                 throw RNNError.input("blank line inside the class list (class indices would shift)", file: path, line: blankLine)
             }
@@ -119,21 +120,27 @@ public enum CorpusReader {
         return LabelSet()
     }
 
-    /// Reads a whole file into memory.
+    /// Reads a whole file into memory. `settings` says where messages tell the user to change
+    /// a setting (config fields, or rnn-eval's options).
     public static func read(path: String, config: DataConfig, labels: inout LabelSet, allowNewLabels: Bool,
-                            log: (String) -> Void) throws -> [Example] {
+                            settings: ReaderSettings = .config, log: (String) -> Void) throws -> [Example] {
         var examples: [Example] = []
-        _ = try forEachExample(path: path, config: config, labels: &labels, allowNewLabels: allowNewLabels, log: log) {
+        _ = try forEachExample(path: path, config: config, labels: &labels, allowNewLabels: allowNewLabels,
+                               settings: settings, log: log) {
             examples.append($0)
         }
         return examples
     }
 
     /// Streams a file, one example at a time; logs the summary line and any warnings.
+    /// A line longer than `config.maxLineBytes` is an error naming it: a cut would drop
+    /// the label at the line's end (TSV) or break its JSON.
     @discardableResult
     public static func forEachExample(path: String, config: DataConfig, labels: inout LabelSet, allowNewLabels: Bool,
-                                      log: (String) -> Void, _ body: (Example) throws -> Void) throws -> CorpusSummary {
-        let reader = try LineReader(path: path)
+                                      settings: ReaderSettings = .config, log: (String) -> Void,
+                                      _ body: (Example) throws -> Void) throws -> CorpusSummary {
+        let reader = try LineReader(path: path, maxLineBytes: config.maxLineBytes,
+                                    longLines: .error(limitName: settings.maxLineBytes))
         var decoder = UTF8LineDecoder(file: path, policy: config.invalidUTF8)
         var summary = CorpusSummary()
         while let line = try reader.nextLine() {
@@ -142,14 +149,15 @@ public enum CorpusReader {
                 continue
             }
             let text = try decoder.decode(line)
-            let (body_, label) = try split(text, format: config.format, config: config, path: path, line: line.number)
+            let (body_, label) = try split(text, format: config.format, config: config, settings: settings,
+                                           path: path, line: line.number)
             if body_.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) {
                 summary.emptyTexts += 1
                 if summary.firstEmptyTextLine == nil { summary.firstEmptyTextLine = line.number }
                 continue
             }
             guard let index = try resolve(label, labels: &labels, allowNewLabels: allowNewLabels, config: config,
-                                          path: path, line: line.number) else {
+                                          settings: settings, path: path, line: line.number) else {
                 summary.unknownLabelsSkipped += 1
                 continue
             }
@@ -162,8 +170,9 @@ public enum CorpusReader {
         if summary.emptyTexts > 0, let first = summary.firstEmptyTextLine {
             log("\(name): warning: \(summary.emptyTexts) example\(summary.emptyTexts == 1 ? "" : "s") with an empty text skipped (first: line \(first))")
         }
-        var line = "\(name): \(summary.examples) examples, \(labels.count) classes, \(summary.blankLines) blank lines skipped, \(summary.emptyTexts) empty texts skipped"
-        if summary.unknownLabelsSkipped > 0 { line += ", \(summary.unknownLabelsSkipped) unknown labels skipped" }
+        var line = "\(name): \(Terminal.count(summary.examples, "example")), \(Terminal.count(labels.count, "class", plural: "classes")), "
+            + "\(Terminal.count(summary.blankLines, "blank line")) skipped, \(Terminal.count(summary.emptyTexts, "empty text")) skipped"
+        if summary.unknownLabelsSkipped > 0 { line += ", \(Terminal.count(summary.unknownLabelsSkipped, "unknown label")) skipped" }
         log(line)
         return summary
     }
@@ -174,11 +183,23 @@ public enum CorpusReader {
         case index(Int)
     }
 
-    static func split(_ text: String, format: DataConfig.Format, config: DataConfig, path: String, line: Int) throws -> (String, RawLabel) {
+    /// The text and raw label of a line; a label name holding a control character is an error.
+    static func split(_ text: String, format: DataConfig.Format, config: DataConfig, settings: ReaderSettings = .config,
+                      path: String, line: Int) throws -> (String, RawLabel) {
+        let (body, label) = try splitFields(text, format: format, config: config, settings: settings, path: path, line: line)
+        if case .name(let name) = label, let problem = LabelText.problem(in: name, prefix: format == .jsonl ? "" : "label ") {
+            throw RNNError.input(problem, file: path, line: line, field: format == .jsonl ? config.labelField : nil)
+        }
+        return (body, label)
+    }
+
+    static func splitFields(_ text: String, format: DataConfig.Format, config: DataConfig, settings: ReaderSettings,
+                            path: String, line: Int) throws -> (String, RawLabel) {
         switch format {
         case .tsv:
             guard let tab = text.lastIndex(of: "\t") else {
-                throw RNNError.input("no tab: expected text<TAB>label", file: path, line: line)
+                throw RNNError.input("no tab: expected text<TAB>label" + formatHint(text, config: config, settings: settings),
+                                     file: path, line: line)
             }
             let label = text[text.index(after: tab)...].trimmingCharacters(in: .whitespaces)
             guard !label.isEmpty else { throw RNNError.input("empty label after the last tab", file: path, line: line) }
@@ -227,9 +248,17 @@ public enum CorpusReader {
         }
     }
 
+    /// For a TSV line without a tab that looks like another format: which setting reads it.
+    static func formatHint(_ text: String, config: DataConfig, settings: ReaderSettings) -> String {
+        let start = text.drop(while: { $0 == " " })
+        if start.hasPrefix("{") { return "; the line looks like JSON lines: \(settings.useFormat(.jsonl))" }
+        if start.hasPrefix(config.labelPrefix) { return "; the line looks like fastText: \(settings.useFormat(.fasttext))" }
+        return ""
+    }
+
     /// The class id, or nil when the example is to be skipped (unknown label, policy "skip").
     static func resolve(_ raw: RawLabel, labels: inout LabelSet, allowNewLabels: Bool, config: DataConfig,
-                        path: String, line: Int) throws -> Int? {
+                        settings: ReaderSettings = .config, path: String, line: Int) throws -> Int? {
         if labels.acceptsIndices {
             var index: Int?
             var shown = ""
@@ -247,7 +276,8 @@ public enum CorpusReader {
                 return index
             }
             if !allowNewLabels && config.unknownLabels == .skip { return nil }
-            throw RNNError.input("label \"\(shown)\" is not in the classes file", file: path, line: line)
+            let advice = allowNewLabels ? "" : " (\(settings.skipUnknownLabels))"
+            throw RNNError.input("label \(LabelText.quotedForMessage(shown)) is not in the classes file\(advice)", file: path, line: line)
         }
         let name: String
         switch raw {
@@ -257,7 +287,7 @@ public enum CorpusReader {
         if let i = labels.index(of: name) { return i }
         if allowNewLabels && !labels.isFixed { return labels.add(name) }
         if config.unknownLabels == .skip { return nil }
-        throw RNNError.input("label \"\(name)\" does not appear in the training data (set data.unknown_labels to \"skip\" to skip such lines)",
+        throw RNNError.input("label \(LabelText.quotedForMessage(name)) does not appear in the training data (\(settings.skipUnknownLabels))",
                              file: path, line: line)
     }
 }

@@ -6,6 +6,15 @@ import Foundation
 /// waits for its buffer to fill, so it works on an interactive stdin. Line
 /// endings LF and CRLF are removed, a UTF-8 byte order mark at the start of
 /// the stream is dropped, and a last line without a newline is still a line.
+///
+/// A line may hold at most `maxLineBytes` bytes (without its line ending), so
+/// a file without newlines (`/dev/zero`, a binary file) costs a bounded buffer,
+/// never all memory. A longer line is either an error naming the line
+/// (`.error`, for labelled data, where the label sits at the end of the line
+/// and a cut would lose it) or cut at the cap on a UTF-8 character boundary,
+/// the rest of it read and dropped (`.truncate`, for rnn-predict, which must
+/// answer every line); `onTruncation` hears of each cut line as soon as the
+/// cap is reached, before the line has ended.
 public final class LineReader {
     public struct Line: Equatable {
         /// 1-based line number.
@@ -14,10 +23,28 @@ public final class LineReader {
         public let offset: Int
         /// The line's bytes without the line ending.
         public let bytes: [UInt8]
+        /// True when the line was longer than the cap and `bytes` holds its start only.
+        public var isTruncated = false
     }
+
+    /// What to do with a line longer than `maxLineBytes`.
+    public enum LongLines: Equatable {
+        /// Throw an input error naming the line and `limitName`.
+        case error(limitName: String)
+        /// Keep the first `maxLineBytes` bytes (whole characters only), drop the rest.
+        case truncate
+    }
+
+    /// The default cap: far above any real text line (a 1.3 MB line is tested to work),
+    /// small enough that a newline-free stream ends quickly with bounded memory.
+    public static let defaultMaxLineBytes = 8 << 20
 
     /// The name used in error messages.
     public let name: String
+    public let maxLineBytes: Int
+    public let longLines: LongLines
+    /// Called with the line number when a line reaches the cap under `.truncate`.
+    public var onTruncation: ((Int) -> Void)?
     private let fd: Int32
     private let ownsDescriptor: Bool
     private var buffer: [UInt8]
@@ -29,7 +56,8 @@ public final class LineReader {
     private var streamOffset = 0
 
     /// Opens `path` for reading; the descriptor is closed when the reader goes away.
-    public convenience init(path: String) throws {
+    public convenience init(path: String, maxLineBytes: Int = LineReader.defaultMaxLineBytes,
+                            longLines: LongLines = .error(limitName: "")) throws {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
@@ -40,15 +68,18 @@ public final class LineReader {
             close(fd)
             throw RNNError.input("is a folder, not a file", file: path)
         }
-        self.init(fileDescriptor: fd, name: path, closeWhenDone: true)
+        self.init(fileDescriptor: fd, name: path, closeWhenDone: true, maxLineBytes: maxLineBytes, longLines: longLines)
     }
 
     /// Reads from an open descriptor (e.g. 0 for stdin, or a pipe).
-    public init(fileDescriptor: Int32, name: String, closeWhenDone: Bool = false, bufferSize: Int = 1 << 16) {
+    public init(fileDescriptor: Int32, name: String, closeWhenDone: Bool = false, bufferSize: Int = 1 << 16,
+                maxLineBytes: Int = LineReader.defaultMaxLineBytes, longLines: LongLines = .error(limitName: "")) {
         self.fd = fileDescriptor
         self.name = name
         self.ownsDescriptor = closeWhenDone
-        self.buffer = [UInt8](repeating: 0, count: max(bufferSize, 16))
+        self.maxLineBytes = max(1, maxLineBytes)
+        self.longLines = longLines
+        self.buffer = [UInt8](repeating: 0, count: max(min(bufferSize, self.maxLineBytes + 2), 16))
     }
 
     deinit { if ownsDescriptor { close(fd) } }
@@ -69,6 +100,7 @@ public final class LineReader {
             if let newline = findNewline() {
                 var lineEnd = newline
                 if lineEnd > start, buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                if lineEnd - start > maxLineBytes { return try cutLongLine() }
                 let line = makeLine(from: start, to: lineEnd)
                 streamOffset += newline + 1 - start
                 start = newline + 1
@@ -79,12 +111,46 @@ public final class LineReader {
                 guard end > start else { return nil }
                 var lineEnd = end
                 if buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                if lineEnd - start > maxLineBytes { return try cutLongLine() }
                 let line = makeLine(from: start, to: lineEnd)
                 streamOffset += end - start
                 start = end
                 scanned = end
                 return line
             }
+            // No newline yet: past the cap (a CR may still end it), the line is too long.
+            if end - start > maxLineBytes + 1 { return try cutLongLine() }
+            try fill()
+        }
+    }
+
+    /// The line at `start` is longer than the cap: throw, or keep its first whole
+    /// characters up to the cap and read on to its end, keeping nothing.
+    private func cutLongLine() throws -> Line {
+        if case .error(let limitName) = longLines {
+            let limit = limitName.isEmpty ? "" : " (\(limitName))"
+            throw RNNError.input("line longer than the limit of \(maxLineBytes) bytes\(limit); is this a text file with line breaks?",
+                                 file: name, line: lineNumber + 1)
+        }
+        var cut = start + maxLineBytes
+        // Never split a UTF-8 sequence: back up to the first byte of the character at the cut.
+        // (At most 3 continuation bytes follow a first byte; more means invalid UTF-8: cut anywhere.)
+        while cut > start + maxLineBytes - 3, cut > start, buffer[cut] & 0xC0 == 0x80 { cut -= 1 }
+        var line = makeLine(from: start, to: cut)
+        line.isTruncated = true
+        onTruncation?(line.number)
+        // Drop bytes up to the newline; the buffer does not grow meanwhile.
+        while true {
+            if let newline = findNewline() {
+                streamOffset += newline + 1 - start
+                start = newline + 1
+                scanned = start
+                return line
+            }
+            streamOffset += end - start
+            start = end
+            scanned = end
+            if atEOF { return line }
             try fill()
         }
     }

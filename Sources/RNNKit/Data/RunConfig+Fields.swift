@@ -22,6 +22,8 @@ extension RunConfig {
         .text("data.label_field", \.data.labelField, help: "JSON-lines field holding the label"),
         .choice("data.unknown_labels", \.data.unknownLabels, help: "a dev/test label not seen in train (or not in the classes file): stop with an error naming file, line and label, or skip the line and count it"),
         .choice("data.invalid_utf8", \.data.invalidUTF8, help: "invalid UTF-8 bytes: replace by U+FFFD with one warning per file (first line, byte offset, count of lines), or stop with an error naming line and byte offset"),
+        .integer("data.max_line_bytes", \.data.maxLineBytes, min: 1,
+                 help: "longest line of a data file, in bytes without the line ending; a longer line is an error naming file and line (`data.max_line_bytes`), so a file without line breaks (`/dev/zero`, a binary) ends at once instead of filling memory. An error, not a cut: the label sits at the end of a TSV line and a cut JSON line is no JSON"),
 
         .object("tokenizer"),
         .choice("tokenizer.kind", \.tokenizer.kind, help: "`char`: one token per Unicode scalar (as the THUCNews reference models, Python `list(text)`); `word`: split on runs of Unicode whitespace"),

@@ -58,9 +58,11 @@ public final class LinePredictor {
             }
             return s + "}"
         }
-        var fields = top.flatMap { [names[$0], p(probabilities[$0])] }
+        // Names are escaped (LabelText.forTSV): a field never holds a tab or line break, and
+        // NAME=PROB splits at the one unescaped "=".
+        var fields = top.flatMap { [LabelText.forTSV(names[$0]), p(probabilities[$0])] }
         if format.allProbabilities {
-            fields += names.indices.map { "\(names[$0])=\(p(probabilities[$0]))" }
+            fields += names.indices.map { "\(LabelText.forTSV(names[$0]))=\(p(probabilities[$0]))" }
         }
         return fields.joined(separator: "\t")
     }
@@ -71,37 +73,87 @@ public final class LinePredictor {
 /// Lines already read are predicted together (up to `batchSize`), but the
 /// filter never waits for more input to fill a batch: when no complete line is
 /// buffered it answers what it has and flushes, so it is interactive on a
-/// terminal and in `tail -f | rnn-predict`.
+/// terminal and in `tail -f | rnn-predict`. Exactly one answer line per input
+/// line, in order: a line longer than `maxLineBytes` is answered from its first
+/// `maxLineBytes` bytes (one warning), and any error ends the stream after the
+/// lines before it were answered.
 public enum PredictionStream {
-    /// Returns the number of lines answered. `write` returns false when the
-    /// output is closed (e.g. piped into `head`): the stream then ends quietly.
-    public static func run(predictor: LinePredictor, input: Int32, batchSize: Int,
-                           write: (String) -> Bool, warn: (String) -> Void) throws -> Int {
-        let reader = LineReader(fileDescriptor: input, name: "<stdin>")
+    public struct Options: Equatable {
+        public enum InputFormat: String, CaseIterable {
+            /// The whole line is the text.
+            case text
+            /// `text<TAB>label`, split at the last tab as rnn-train does; the label is ignored,
+            /// and a line without a tab is all text.
+            case tsv
+        }
+
+        /// Most lines predicted together.
+        public var batchSize = 128
+        public var inputFormat = InputFormat.text
+        /// Lines start with `ID<TAB>`: the ID (up to the first tab) is written back in front
+        /// of the answer byte for byte, and a line without a tab is an error.
+        public var idColumn = false
+        public var maxLineBytes = LineReader.defaultMaxLineBytes
+
+        public init(batchSize: Int = 128) { self.batchSize = batchSize }
+    }
+
+    /// Returns the number of lines answered. `write` gets whole answer lines (one batch at
+    /// a time); what it throws (e.g. `OutputError` for a closed pipe) ends the stream.
+    public static func run(predictor: LinePredictor, input: Int32, options: Options,
+                           write: ([UInt8]) throws -> Void, warn: @escaping (String) -> Void) throws -> Int {
+        let reader = LineReader(fileDescriptor: input, name: "<stdin>", maxLineBytes: options.maxLineBytes, longLines: .truncate)
+        var warnedLong = false
+        reader.onTruncation = { number in
+            guard !warnedLong else { return }
+            warnedLong = true
+            warn("warning: input line \(number) is longer than \(options.maxLineBytes) bytes (--max-line-bytes): "
+                 + "answered from its first \(options.maxLineBytes) bytes (warned once)")
+        }
+        defer { reader.onTruncation = nil }
         var decoder = UTF8LineDecoder(file: "<stdin>", policy: .replace)
-        var pending: [String] = []
+        var ids: [ArraySlice<UInt8>?] = []
+        var texts: [String] = []
         var answered = 0
-        var warned = false
-        func flush() -> Bool {
-            defer { pending.removeAll(keepingCapacity: true) }
-            guard !pending.isEmpty else { return true }
-            let probabilities = predictor.probabilities(pending)
-            var text = ""
-            for p in probabilities { text += predictor.formatLine(p); text += "\n" }
-            answered += pending.count
-            return write(text)
+        var warnedUTF8 = false
+        func flush() throws {
+            guard !texts.isEmpty else { return }
+            let probabilities = predictor.probabilities(texts)
+            var out: [UInt8] = []
+            for (i, p) in probabilities.enumerated() {
+                if let id = ids[i] { out += id; out.append(0x09) }
+                out += predictor.formatLine(p).utf8
+                out.append(0x0A)
+            }
+            answered += texts.count
+            ids.removeAll(keepingCapacity: true)
+            texts.removeAll(keepingCapacity: true)
+            try write(out)
         }
         while let line = try reader.nextLine() {
-            pending.append(try decoder.decode(line))
-            if !warned && decoder.invalidLines > 0 {
-                warned = true
+            var bytes = line.bytes[...]
+            var id: ArraySlice<UInt8>?
+            if options.idColumn {
+                guard let tab = bytes.firstIndex(of: 0x09) else {
+                    try flush()
+                    throw RNNError.input("no tab: --id-column expects ID<TAB>text", file: "<stdin>", line: line.number)
+                }
+                id = bytes[..<tab]
+                bytes = bytes[(tab + 1)...]
+            }
+            // A cut line has lost its end, and with it any label: all of what is left is text.
+            if options.inputFormat == .tsv, !line.isTruncated, let tab = bytes.lastIndex(of: 0x09) {
+                bytes = bytes[..<tab]
+            }
+            ids.append(id)
+            texts.append(try decoder.decode(LineReader.Line(number: line.number, offset: line.offset, bytes: Array(bytes))))
+            if !warnedUTF8 && decoder.invalidLines > 0 {
+                warnedUTF8 = true
                 warn("warning: invalid UTF-8 on input line \(line.number) replaced by U+FFFD (warned once)")
             }
-            if pending.count >= batchSize || !reader.hasCompleteLine {
-                guard flush() else { return answered }
-            }
+            if texts.count >= options.batchSize || !reader.hasCompleteLine { try flush() }
         }
-        _ = flush()
+        try flush()
         return answered
     }
 }

@@ -54,6 +54,29 @@ public struct RunData {
         log("data in memory: \(held.reduce(0) { $0 + $1.count }) examples as \(tokenIds) token ids, about "
             + String(format: "%.1f MiB", Double(bytes) / 1_048_576) + " (texts are not kept)")
         log("vocabulary: \(vocabulary.count) tokens (min_freq \(config.vocab.minFreq), max_size \(config.vocab.maxSize)), \(labels.count) classes")
+        warnAboutUnknownTokens(vocabulary: vocabulary, dev: dev, config: config, log: log)
         return RunData(labels: labels, tokenizer: tokenizer, vocabulary: vocabulary, train: train, dev: dev)
+    }
+
+    /// Warnings for data the model cannot learn from: a vocabulary of only `<pad>`/`<unk>`
+    /// (every text reads as unknown tokens), or a dev set whose tokens are all unknown
+    /// (dev scores then say nothing about the texts).
+    static func warnAboutUnknownTokens(vocabulary: Vocabulary, dev: EncodedDataset?, config: RunConfig, log: (String) -> Void) {
+        if vocabulary.count <= 2 {
+            log("warning: the vocabulary holds only \(Vocabulary.padToken) and \(Vocabulary.unkToken): every token of every text "
+                + "is unknown, so the model can learn nothing from the words (check vocab.min_freq \(config.vocab.minFreq), "
+                + "vocab.max_size \(config.vocab.maxSize) and the tokenizer)")
+            return
+        }
+        guard let dev, let devPath = config.data.dev else { return }
+        var tokens = 0, unknown = 0
+        for sequence in dev.sequences {
+            tokens += sequence.count
+            for id in sequence where id == vocabulary.unkId { unknown += 1 }
+        }
+        if tokens > 0 && unknown == tokens {
+            log("\((devPath as NSString).lastPathComponent): warning: all \(tokens) tokens of the dev set are out of the vocabulary "
+                + "(\(Vocabulary.unkToken)): dev scores will not reflect the texts (is it the same language, format and tokenizer as train?)")
+        }
     }
 }

@@ -74,8 +74,14 @@ struct RunIdentity: Codable, Equatable {
         }
     }
 
-    /// Size and FNV-1a 64 of a file, read in 1 MiB chunks.
+    /// Size and FNV-1a 64 of a file, read in 1 MiB chunks. A path that is not a regular file (a
+    /// device such as /dev/zero, a pipe) is not read: it has no size to compare, and reading it
+    /// might never end; its identity is the path alone (bytes -1).
     static func identify(_ path: String) throws -> FileIdentity {
+        var info = stat()
+        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
+            return FileIdentity(path: path, bytes: -1, fnv1a64: "not a regular file")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw RNNError.input("cannot read the file to check it: \(String(cString: strerror(errno)))", file: path)
         }

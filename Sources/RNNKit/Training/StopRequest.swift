@@ -33,9 +33,7 @@ public final class StopRequest: @unchecked Sendable {
         if !second { signalName = name }
         lock.unlock()
         if second {
-            // A plain write(2): a closed or full stderr must not turn this exit into a crash.
-            let text = Array("\nrnn-train: second \(name), stopping now without a checkpoint\n".utf8)
-            _ = text.withUnsafeBytes { write(2, $0.baseAddress!, $0.count) }
+            Terminal.writeError("\nrnn-train: second \(name), stopping now without a checkpoint\n")
             exit(130)
         }
     }

@@ -85,7 +85,7 @@ public final class Trainer {
         let parameterCount = model.parameters.reduce(0) { $0 + $1.value.count }
         let e = spec.effective
         log("model: \(e.kind.rawValue), \(e.cell.rawValue) \(e.bidirectional ? "bidirectional" : "unidirectional"), "
-            + "\(parameterCount) parameters; \(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s")")
+            + "\(parameterCount) parameters; \(Terminal.count(Parallel.threadCount, "thread"))")
     }
 
     // MARK: - The loop

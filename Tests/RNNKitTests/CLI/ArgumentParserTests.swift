@@ -77,7 +77,7 @@ final class ArgumentParserTests: XCTestCase {
         XCTAssertTrue(text.contains("  -k, --top-k <n>"), text)
         XCTAssertTrue(text.contains("(default: 1)"), text)
         XCTAssertTrue(text.contains("--set <key=value>"), text)
-        XCTAssertTrue(text.contains("(can be repeated)"), text)
+        XCTAssertTrue(text.contains("(repeatable)"), text)
         XCTAssertTrue(text.contains("-h, --help"), text)
         XCTAssertTrue(text.contains("--version"), text)
         // Help texts of options start in one column.

@@ -60,7 +60,7 @@ final class CorpusReaderTests: TemporaryFolderTestCase {
         XCTAssertEqual(examples, [Example(text: "体育新闻", label: 0, line: 1), Example(text: "a\tb", label: 1, line: 4),
                                   Example(text: "今天", label: 0, line: 6)])
         XCTAssertEqual(labels.names, ["sports", "finance"])
-        XCTAssertEqual(logs.last, "train.tsv: 3 examples, 2 classes, 2 blank lines skipped, 1 empty texts skipped")
+        XCTAssertEqual(logs.last, "train.tsv: 3 examples, 2 classes, 2 blank lines skipped, 1 empty text skipped")
         XCTAssertTrue(logs.contains { $0.contains("empty text") && $0.contains("line 5") }, "\(logs)")
     }
 
@@ -106,7 +106,7 @@ final class CorpusReaderTests: TemporaryFolderTestCase {
         let examples = try read(dev, config, labels: &labels, train: false)
         XCTAssertEqual(examples.map(\.line), [1, 3])
         XCTAssertEqual(labels.names, ["x", "y"])
-        XCTAssertEqual(logs.last, "dev.tsv: 2 examples, 2 classes, 0 blank lines skipped, 0 empty texts skipped, 1 unknown labels skipped")
+        XCTAssertEqual(logs.last, "dev.tsv: 2 examples, 2 classes, 0 blank lines skipped, 0 empty texts skipped, 1 unknown label skipped")
     }
 
     func testInvalidUTF8ReplacedWithOneWarningOrError() throws {

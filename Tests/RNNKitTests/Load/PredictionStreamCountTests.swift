@@ -48,8 +48,8 @@ final class PredictionStreamCountTests: TemporaryFolderTestCase {
             var output: [UInt8] = []
             var writes = 0
             var warnings: [String] = []
-            let answered = try PredictionStream.run(predictor: predictor, input: fd, batchSize: batchSize,
-                                                    write: { output += Array($0.utf8); writes += 1; return true },
+            let answered = try PredictionStream.run(predictor: predictor, input: fd, options: .init(batchSize: batchSize),
+                                                    write: { output += $0; writes += 1 },
                                                     warn: { warnings.append($0) })
             XCTAssertEqual(answered, lineCount)
             let lines = output.split(separator: 0x0A, omittingEmptySubsequences: false)

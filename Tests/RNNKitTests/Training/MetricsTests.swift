@@ -14,7 +14,7 @@ final class MetricsTests: XCTestCase {
 
     func testHandComputedScores() {
         let m = sample()
-        XCTAssertEqual(m.counts, [[3, 1, 0, 0], [1, 2, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0]])
+        XCTAssertEqual(m.denseCounts(), [[3, 1, 0, 0], [1, 2, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0]])
         XCTAssertEqual(m.total, 9)
         XCTAssertEqual(m.accuracy, 5.0 / 9, accuracy: 1e-12)
         let precision = [0.6, 0.5, 0, 0], recall = [0.75, 2.0 / 3, 0, 0], f1 = [2.0 / 3, 4.0 / 7, 0, 0]

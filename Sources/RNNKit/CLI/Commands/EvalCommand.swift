@@ -14,16 +14,21 @@ public enum EvalCommand {
             .init(name: "classes", valueName: "file", help: "Classes file mapping integer labels to names (default: the training one, if any)."),
             .init(flag: "skip-unknown-labels", help: "Count and skip examples whose label the model does not know, instead of failing."),
             .init(flag: "json", help: "Write one JSON document instead of tables."),
-            .init(name: "threads", valueName: "n", help: "Worker threads (default: all cores)."),
+            .init(name: "max-line-bytes", valueName: "n", help: "Longest data line accepted; a longer one is an error naming it (default: the model's data.max_line_bytes)."),
+            .init(name: "threads", valueName: "n", help: "Worker threads, 0 = all cores (default: all cores)."),
         ],
-        discussion: "Exit codes: 0 success, 1 runtime failure, 2 bad usage or input (e.g. a label the model does not know).")
+        discussion: """
+            With more than \(ClassificationReport.fullMatrixMaxClasses) classes the table shows the \
+            \(ClassificationReport.topConfusionCount) most frequent confusions instead of the full confusion matrix, \
+            and --json writes the matrix's non-zero cells instead of its rows. \
+            Exit codes: 0 success, 1 runtime failure (e.g. stdout cannot be written), 2 bad usage or input \
+            (e.g. a label the model does not know).
+            """)
 
     public static func run(_ arguments: [String]) throws -> Int32 {
         let args = try spec.parseOrExit(arguments)
-        if let threads = try args.int("threads") {
-            guard threads >= 1 else { throw RNNError.usage("--threads must be at least 1, got \(threads)") }
-            Parallel.threadCount = threads
-        }
+        try args.applyThreads()
+        let maxLineBytes = try args.maxLineBytes()
         let (trained, _) = try TrainedModel.load(checkpoint: args.argument("checkpoint")!)
         let dataPath = args.argument("data")!
         var dataConfig = trained.config.data
@@ -35,19 +40,20 @@ public enum EvalCommand {
             dataConfig.format = format
         }
         if let classes = args.value("classes") { dataConfig.classes = classes }
+        if let maxLineBytes { dataConfig.maxLineBytes = maxLineBytes }
         dataConfig.unknownLabels = args.flag("skip-unknown-labels") ? .skip : .error
         // Integer labels are class indices only when the model's classes came from a classes file.
         var labels = try LabelSet(names: trained.labels, isFixed: true, acceptsIndices: dataConfig.classes != nil)
         let examples = try CorpusReader.read(path: dataPath, config: dataConfig, labels: &labels, allowNewLabels: false,
-                                             log: { Terminal.writeError($0 + "\n") })
+                                             settings: .commandLine, log: { Terminal.writeError($0 + "\n") })
         guard !examples.isEmpty else { throw RNNError.input("no examples to score", file: dataPath) }
         let dataset = EncodedDataset(examples: examples, tokenizer: trained.tokenizer, vocabulary: trained.vocabulary)
         // Scoring only reads the model: an inference plan with the per-token tables.
         let predictions = trained.model.makeInferencePlan().predict(dataset, padId: trained.vocabulary.padId)
         let matrix = predictions.confusion(labels: dataset.labels)
         let report = ClassificationReport(confusion: matrix)
-        Terminal.writeOutput(args.flag("json") ? report.json(labelNames: trained.labels) + "\n"
-                                               : report.table(labelNames: trained.labels))
+        try Terminal.writeOutput(args.flag("json") ? report.json(labelNames: trained.labels) + "\n"
+                                                   : report.table(labelNames: trained.labels))
         return 0
     }
 }

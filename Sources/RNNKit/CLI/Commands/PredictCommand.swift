@@ -10,50 +10,45 @@ public enum PredictCommand {
             .init(name: "top-k", short: "k", valueName: "k", help: "Write the K best labels with their probabilities.", defaultValue: "1"),
             .init(flag: "probs", help: "Also write every class's probability (class order)."),
             .init(flag: "json", help: "Write JSON lines: {\"label\", \"prob\", \"top\" (with --top-k > 1), \"probs\" (with --probs)}."),
+            .init(name: "input-format", valueName: "text|tsv", help: "text: each line is a text; tsv: text<TAB>label lines as rnn-train reads them (split at the last tab, label ignored; a line without a tab is all text).", defaultValue: "text"),
+            .init(flag: "id-column", help: "Lines start with ID<TAB>: write the ID and a tab, unchanged, in front of each answer (a line without a tab is an error)."),
+            .init(name: "max-line-bytes", valueName: "n", help: "Longer lines are answered from their first N bytes (one warning).", defaultValue: String(LineReader.defaultMaxLineBytes)),
             .init(name: "batch-size", valueName: "n", help: "Most lines predicted together when input arrives faster than it is answered.", defaultValue: "128"),
-            .init(name: "threads", valueName: "n", help: "Worker threads (default: all cores)."),
+            .init(name: "threads", valueName: "n", help: "Worker threads, 0 = all cores (default: all cores)."),
         ],
         discussion: """
             Output: LABEL<TAB>PROB per line; with --top-k K, K label/probability pairs, best first; with --probs, \
-            NAME=PROB for every class after them. An empty input line is predicted as an empty text (the model's \
-            answer for no tokens), so output line N always answers input line N. Invalid UTF-8 is replaced by \
-            U+FFFD (one warning on stderr). Lines are answered as soon as they arrive: it works interactively and \
-            behind `tail -f`. A closed stdout ends the program quietly with status 0.
+            NAME=PROB for every class after them. In this tab-separated output a label's backslash is written \\\\, \
+            '=' as \\=, and control characters as \\t, \\n, \\r or \\uHHHH (rnn-train refuses such labels; older \
+            models may hold them); --json escapes as JSON does. An empty input line is predicted as an empty text \
+            (the model's answer for no tokens), so output line N always answers input line N. Invalid UTF-8 is \
+            replaced by U+FFFD (one warning on stderr). Lines are answered as soon as they arrive: it works \
+            interactively and behind `tail -f`. A closed stdout (`| head`) ends the program quietly with status 0; \
+            any other failure to write stdout (a full disk) is exit 1; bad input or usage is exit 2, after the \
+            lines before the bad one were answered.
             """)
 
     public static func run(_ arguments: [String]) throws -> Int32 {
         let args = try spec.parseOrExit(arguments)
-        if let threads = try args.int("threads") {
-            guard threads >= 1 else { throw RNNError.usage("--threads must be at least 1, got \(threads)") }
-            Parallel.threadCount = threads
-        }
+        try args.applyThreads()
         var format = PredictionFormat()
         format.topK = try args.int("top-k") ?? 1
         format.json = args.flag("json")
         format.allProbabilities = args.flag("probs")
-        let batchSize = try args.int("batch-size") ?? 128
-        guard batchSize >= 1 else { throw RNNError.usage("--batch-size must be at least 1, got \(batchSize)") }
+        var options = PredictionStream.Options()
+        options.batchSize = try args.int("batch-size") ?? 128
+        guard options.batchSize >= 1 else { throw RNNError.usage("--batch-size must be at least 1, got \(options.batchSize)") }
+        let inputFormat = args.value("input-format") ?? "text"
+        guard let parsedFormat = PredictionStream.Options.InputFormat(rawValue: inputFormat) else {
+            throw RNNError.usage("--input-format must be text or tsv, got \"\(inputFormat)\"")
+        }
+        options.inputFormat = parsedFormat
+        options.idColumn = args.flag("id-column")
+        options.maxLineBytes = try args.maxLineBytes() ?? LineReader.defaultMaxLineBytes
         let (trained, _) = try TrainedModel.load(checkpoint: args.argument("checkpoint")!)
         let predictor = try LinePredictor(trained: trained, format: format)
-        // A closed pipe must end us quietly, not kill us with SIGPIPE.
-        signal(SIGPIPE, SIG_IGN)
-        _ = try PredictionStream.run(predictor: predictor, input: 0, batchSize: batchSize,
-                                     write: StandardOutput.write, warn: { Terminal.writeError("rnn-predict: " + $0 + "\n") })
+        _ = try PredictionStream.run(predictor: predictor, input: 0, options: options,
+                                     write: Terminal.writeOutput(bytes:), warn: { Terminal.writeError("rnn-predict: " + $0 + "\n") })
         return 0
-    }
-}
-
-/// Unbuffered writes to stdout that report a closed pipe instead of dying.
-public enum StandardOutput {
-    public static func write(_ text: String) -> Bool {
-        var bytes = Array(text.utf8)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Foundation.write(1, $0.baseAddress! + done, $0.count - done) }
-            if n > 0 { done += n; continue }
-            if n < 0 && errno == EINTR { continue }
-            return false
-        }
-        return true
     }
 }

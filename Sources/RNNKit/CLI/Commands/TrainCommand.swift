@@ -38,7 +38,7 @@ public enum TrainCommand {
         }
         if args.flag("print-config") {
             guard let path = request.configPath else { throw RNNError.usage("--print-config needs a CONFIG file") }
-            Terminal.writeOutput(try RunConfig.load(path: path, overrides: request.overrides).resolvedJSON() + "\n")
+            try Terminal.writeOutput(try RunConfig.load(path: path, overrides: request.overrides).resolvedJSON() + "\n")
             return 0
         }
         guard request.configPath != nil || request.resumeDirectory != nil else {
@@ -82,9 +82,9 @@ public enum TrainCommand {
         let best = (summary.runDirectory as NSString).appendingPathComponent(RunDirectory.bestCheckpoint)
         let value = summary.bestMetric.map { String(format: "%.4f", $0) } ?? "n/a"
         if summary.metricName == "train_loss" {
-            Terminal.writeOutput("lowest train loss \(value) at epoch \(summary.bestEpoch) (no dev set): \(best)\n")
+            try Terminal.writeOutput("lowest train loss \(value) at epoch \(summary.bestEpoch) (no dev set): \(best)\n")
         } else {
-            Terminal.writeOutput("best \(summary.metricName) \(value) at epoch \(summary.bestEpoch): \(best)\n")
+            try Terminal.writeOutput("best \(summary.metricName) \(value) at epoch \(summary.bestEpoch): \(best)\n")
         }
         return 0
     }
