@@ -8,6 +8,8 @@ public struct PredictionFormat: Equatable {
     public var json = false
     /// Every class's probability, in class order.
     public var allProbabilities = false
+    /// Raw logits instead of probabilities (`--logits`, LinePredictor+Logits.swift).
+    public var logits = false
     public init() {}
 }
 
@@ -42,6 +44,7 @@ public final class LinePredictor {
 
     /// One output line (without newline) for one text's probabilities.
     public func formatLine(_ probabilities: [Float]) -> String {
+        if format.logits { return logitsLine(probabilities) }  // the stream passes logits then
         let ranked = probabilities.indices.sorted { probabilities[$0] != probabilities[$1] ? probabilities[$0] > probabilities[$1] : $0 < $1 }
         let top = ranked.prefix(format.topK)
         let names = trained.labels
@@ -85,7 +88,7 @@ public enum PredictionStream {
         func flush() -> Bool {
             defer { pending.removeAll(keepingCapacity: true) }
             guard !pending.isEmpty else { return true }
-            let probabilities = predictor.probabilities(pending)
+            let probabilities = predictor.format.logits ? predictor.logits(pending) : predictor.probabilities(pending)
             var text = ""
             for p in probabilities { text += predictor.formatLine(p); text += "\n" }
             answered += pending.count

@@ -9,6 +9,7 @@ public enum PredictCommand {
         options: [
             .init(name: "top-k", short: "k", valueName: "k", help: "Write the K best labels with their probabilities.", defaultValue: "1"),
             .init(flag: "probs", help: "Also write every class's probability (class order)."),
+            .init(flag: "logits", help: "Write LABEL then every class's raw logit (class order, %.9g) instead of probabilities; with --json {\"label\", \"logits\"}."),
             .init(flag: "json", help: "Write JSON lines: {\"label\", \"prob\", \"top\" (with --top-k > 1), \"probs\" (with --probs)}."),
             .init(name: "batch-size", valueName: "n", help: "Most lines predicted together when input arrives faster than it is answered.", defaultValue: "128"),
             .init(name: "threads", valueName: "n", help: "Worker threads (default: all cores)."),
@@ -31,6 +32,7 @@ public enum PredictCommand {
         format.topK = try args.int("top-k") ?? 1
         format.json = args.flag("json")
         format.allProbabilities = args.flag("probs")
+        format.logits = args.flag("logits")
         let batchSize = try args.int("batch-size") ?? 128
         guard batchSize >= 1 else { throw RNNError.usage("--batch-size must be at least 1, got \(batchSize)") }
         let (trained, _) = try TrainedModel.load(checkpoint: args.argument("checkpoint")!)
