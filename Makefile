@@ -13,7 +13,7 @@ SCRATCH :=
 BIN     := .build/release
 endif
 
-.PHONY: build test train bench bench-gemm accuracy sanitize fuzz load clean
+.PHONY: build test train bench bench-gemm accuracy sanitize fuzz load interop clean
 
 build:
 	$(SWIFT) build -c release $(SCRATCH)
@@ -47,6 +47,10 @@ fuzz:
 # rnn-predict and rnn-train on 100k and 1M generated lines (LOAD_LINES): counts and peak memory.
 load: build
 	bash scripts/load.sh $(BIN)
+
+# Exported models against equivalent PyTorch modules, both ways (torch in .build/bench-venv; not in CI).
+interop: build
+	bash scripts/interop.sh $(BIN)
 
 clean:
 	rm -rf .build .build-portable runs
