@@ -14,6 +14,7 @@ public enum EvalCommand {
             .init(name: "classes", valueName: "file", help: "Classes file mapping integer labels to names (default: the training one, if any)."),
             .init(flag: "skip-unknown-labels", help: "Count and skip examples whose label the model does not know, instead of failing."),
             .init(flag: "json", help: "Write one JSON document instead of tables."),
+            .init(name: "report", valueName: "file.html", help: "Also write a self-contained HTML page: confusion matrix heatmap, per-class bars."),
             .init(name: "threads", valueName: "n", help: "Worker threads (default: all cores)."),
         ],
         discussion: "Exit codes: 0 success, 1 runtime failure, 2 bad usage or input (e.g. a label the model does not know).")
@@ -47,6 +48,12 @@ public enum EvalCommand {
         let predictions = Evaluation.predict(trained.model, dataset: dataset, padId: trained.vocabulary.padId, withLoss: true)
         let matrix = Evaluation.confusion(predictions, labels: dataset.labels)
         let report = ClassificationReport(confusion: matrix)
+        if let page = args.value("report") {
+            let html = EvaluationReport.render(confusion: matrix, labels: trained.labels, source: "\(args.argument("checkpoint")!) on \(dataPath)")
+            do { try html.write(toFile: page, atomically: true, encoding: .utf8) } catch {
+                throw RNNError.runtime("cannot write the report: \(FileErrorDescription.describe(error))", file: page)
+            }
+        }
         Terminal.writeOutput(args.flag("json") ? report.json(labelNames: trained.labels) + "\n"
                                                : report.table(labelNames: trained.labels))
         return 0
