@@ -13,7 +13,7 @@ SCRATCH :=
 BIN     := .build/release
 endif
 
-.PHONY: build test train bench bench-gemm accuracy sanitize fuzz load interop clean
+.PHONY: build test train bench bench-gemm accuracy sanitize fuzz load interop report-check clean
 
 build:
 	$(SWIFT) build -c release $(SCRATCH)
@@ -51,6 +51,10 @@ load: build
 # Exported models against equivalent PyTorch modules, both ways (torch in .build/bench-venv; not in CI).
 interop: build
 	bash scripts/interop.sh $(BIN)
+
+# The HTML reports rendered and screenshotted with headless Chromium into .build/report-check/ (look at them).
+report-check: build
+	bash scripts/report_check.sh $(BIN)
 
 clean:
 	rm -rf .build .build-portable runs

@@ -6,9 +6,9 @@ import Foundation
 /// The matrix is an HTML table (rows = true label, columns = predicted label) so label names of
 /// any script lay out with the browser's fonts: column names run vertically. A cell's colour is
 /// its share of its row (the recall view: the diagonal of a good model is dark); it shows the
-/// count and that row percentage, and its tooltip says both in words. From `compactAbove`
-/// classes on the cells shrink and show the count only (the tooltip keeps the rest), so 100
-/// classes still fit a wide screen.
+/// count and that row percentage, and its tooltip says both in words. Above `compactAbove`
+/// classes the cells shrink and show non-zero counts only (the tooltip keeps the rest), so 100
+/// classes stay legible on a wide screen.
 public enum EvaluationReport {
     static let compactAbove = 20
 
@@ -51,7 +51,7 @@ public enum EvaluationReport {
                 let (background, text) = color(share)
                 let tip = "true \(names[i]), predicted \(names[j]): \(count) of \(support) (\(HTMLPage.percent(share)) of the row)"
                 out += "<td class=\"cell\(i == j ? " diagonal" : "")\" data-count=\"\(count)\" data-row-share=\"\(String(format: "%.6f", share))\" "
-                    + "style=\"background:\(background);color:\(text)\" title=\"\(HTMLPage.escape(tip))\">\(count)"
+                    + "style=\"background:\(background);color:\(text)\" title=\"\(HTMLPage.escape(tip))\">\(compact && count == 0 ? "" : String(count))"
                 if !compact { out += "<small>\(count == 0 ? "" : HTMLPage.percent(share))</small>" }
                 out += "</td>"
             }

@@ -29,17 +29,10 @@ enum HTMLPage {
         return out
     }
 
-    /// A number for people: 4 significant digits, no exponent for ordinary sizes.
+    /// A number for people: 4 significant digits; whole numbers from 10,000 on.
     static func number(_ x: Double) -> String {
         guard x.isFinite else { return x.isNaN ? "NaN" : (x > 0 ? "∞" : "-∞") }
-        if x == 0 { return "0" }
-        let magnitude = abs(x)
-        if magnitude >= 1e-3 && magnitude < 1e6 {
-            var s = String(format: "%.4g", x)
-            if s.contains("e") { s = String(format: "%.0f", x) }
-            return s
-        }
-        return String(format: "%.3e", x)
+        return abs(x) >= 1e4 ? String(format: "%.0f", x) : String(format: "%.4g", x)
     }
 
     static func percent(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }

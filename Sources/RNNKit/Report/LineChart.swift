@@ -43,10 +43,16 @@ struct LineChart {
         for m in markers { x0 = min(x0, m.x); x1 = max(x1, m.x) }
         if x1 - x0 < 1 { x0 -= 0.5; x1 += 0.5 }  // one epoch: a range around it, the point in the middle
         var (y0, y1) = (all.map(\.y).min()!, all.map(\.y).max()!)
-        if y1 - y0 < 1e-12 * max(1, abs(y1)) { let pad = max(abs(y1) * 0.1, 1e-3); y0 -= pad; y1 += pad }
-        let yTicks = Self.niceTicks(y0, y1, count: 5)
-        y0 = min(y0, yTicks.first!); y1 = max(y1, yTicks.last!)
-        let xTicks = integerX ? Self.integerTicks(x0, x1, count: 8) : Self.niceTicks(x0, x1, count: 8)
+        if y1 - y0 <= 1e-9 * max(abs(y0), abs(y1)) {  // one value: a band around it (a constant rate is a flat line)
+            let pad = y1 == 0 ? 1 : abs(y1) * 0.2
+            y0 -= pad; y1 += pad
+        }
+        // 6 % of room above and below, so no point sits on the frame; ticks fall inside.
+        let room = 0.06 * (y1 - y0)
+        y0 -= room; y1 += room
+        let yStep = Self.niceStep((y1 - y0) / 5)  // at most 2.5x that: at least 2 ticks, at most 6
+        let yTicks = Self.ticks(y0, y1, step: yStep)
+        let xTicks = integerX ? Self.integerTicks(x0, x1, count: 8) : Self.ticks(x0, x1, step: Self.niceStep((x1 - x0) / 7))
         func px(_ x: Double) -> Double { Self.left + (x - x0) / (x1 - x0) * plotW }
         func py(_ y: Double) -> Double { Self.top + plotH - (y - y0) / (y1 - y0) * plotH }
         let c = HTMLPage.coordinate
@@ -55,12 +61,12 @@ struct LineChart {
         out += "<g class=\"y-axis\" font-size=\"11\" fill=\"#555\">"
         for t in yTicks {
             out += "<line x1=\"\(c(Self.left))\" x2=\"\(c(Self.left + plotW))\" y1=\"\(c(py(t)))\" y2=\"\(c(py(t)))\" stroke=\"#eee\"/>"
-            out += "<text class=\"tick\" x=\"\(c(Self.left - 6))\" y=\"\(c(py(t) + 4))\" text-anchor=\"end\">\(HTMLPage.number(t))</text>"
+            out += "<text class=\"tick\" x=\"\(c(Self.left - 6))\" y=\"\(c(py(t) + 4))\" text-anchor=\"end\">\(Self.label(t, step: yStep))</text>"
         }
         out += "</g><g class=\"x-axis\" font-size=\"11\" fill=\"#555\">"
         for t in xTicks {
             out += "<line x1=\"\(c(px(t)))\" x2=\"\(c(px(t)))\" y1=\"\(c(Self.top + plotH))\" y2=\"\(c(Self.top + plotH + 4))\" stroke=\"#999\"/>"
-            out += "<text class=\"tick\" x=\"\(c(px(t)))\" y=\"\(c(Self.top + plotH + 16))\" text-anchor=\"middle\">\(HTMLPage.number(t))</text>"
+            out += "<text class=\"tick\" x=\"\(c(px(t)))\" y=\"\(c(Self.top + plotH + 16))\" text-anchor=\"middle\">\(String(format: "%.0f", t))</text>"
         }
         out += "<text x=\"\(c(Self.left + plotW / 2))\" y=\"\(c(h - 4))\" text-anchor=\"middle\">\(HTMLPage.escape(xLabel))</text></g>"
         out += "<rect x=\"\(c(Self.left))\" y=\"\(c(Self.top))\" width=\"\(c(plotW))\" height=\"\(c(plotH))\" fill=\"none\" stroke=\"#bbb\"/>"
@@ -68,8 +74,9 @@ struct LineChart {
         for m in markers {
             out += "<g class=\"marker\" data-x=\"\(HTMLPage.number(m.x))\"><line x1=\"\(c(px(m.x)))\" x2=\"\(c(px(m.x)))\" y1=\"\(c(Self.top))\" "
                 + "y2=\"\(c(Self.top + plotH))\" stroke=\"#c47f00\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\"/>"
-            let anchor = px(m.x) > Self.left + plotW * 0.8 ? "end" : "start"
-            out += "<text x=\"\(c(px(m.x) + (anchor == "end" ? -4 : 4)))\" y=\"\(c(Self.top + 12))\" font-size=\"11\" fill=\"#a26700\" "
+            // The caption sits in the margin above the frame, clear of the curves and of the legend row.
+            let anchor = px(m.x) > Self.left + plotW * 0.8 ? "end" : (px(m.x) < Self.left + plotW * 0.2 ? "start" : "middle")
+            out += "<text x=\"\(c(px(m.x)))\" y=\"\(c(Self.top - 3))\" font-size=\"11\" fill=\"#a26700\" "
                 + "text-anchor=\"\(anchor)\">\(HTMLPage.escape(m.label))</text></g>"
         }
 
@@ -100,24 +107,31 @@ struct LineChart {
         return out + "</svg>"
     }
 
-    /// About `count` round ticks (1, 2 or 5 x 10^k apart) covering [lo, hi].
-    static func niceTicks(_ lo: Double, _ hi: Double, count: Int) -> [Double] {
-        let raw = (hi - lo) / Double(max(count - 1, 1))
+    /// The smallest of 1, 2, 5 x 10^k at least `raw`.
+    static func niceStep(_ raw: Double) -> Double {
+        guard raw > 0, raw.isFinite else { return 1 }
         let magnitude = pow(10, floor(log10(raw)))
-        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
-        let first = floor(lo / step) * step, last = ceil(hi / step) * step
-        let n = Int(((last - first) / step).rounded())
-        return (0...n).map { first + Double($0) * step }
+        return [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw * (1 - 1e-9) } ?? 10 * magnitude
+    }
+
+    /// Multiples of `step` inside [lo, hi].
+    static func ticks(_ lo: Double, _ hi: Double, step: Double) -> [Double] {
+        let first = Int((lo / step).rounded(.up)), last = Int((hi / step).rounded(.down))
+        guard first <= last else { return [] }
+        return (first...last).map { Double($0) * step }
+    }
+
+    /// Tick labels of one axis share a format: as many decimals as the step needs, or
+    /// scientific notation for very small or large values.
+    static func label(_ t: Double, step: Double) -> String {
+        let decimals = max(0, Int(-floor(log10(step) + 1e-9)))
+        if decimals > 5 || abs(t) >= 1e6 { return t == 0 ? "0" : String(format: "%.1e", t) }
+        let s = String(format: "%.\(decimals)f", t)
+        return s.hasPrefix("-") && Double(s) == 0 ? String(s.dropFirst()) : s
     }
 
     /// Integer ticks inside [lo, hi], at most about `count`, 1, 2 or 5 x 10^k apart.
     static func integerTicks(_ lo: Double, _ hi: Double, count: Int) -> [Double] {
-        let raw = max(1, (hi - lo) / Double(max(count - 1, 1)))
-        let magnitude = pow(10, floor(log10(raw)))
-        let step = max(1, [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude)
-        var t = ceil(lo / step) * step
-        var ticks: [Double] = []
-        while t <= hi + 1e-9 { ticks.append(t); t += step }
-        return ticks
+        ticks(lo, hi, step: max(1, niceStep((hi - lo) / Double(max(count - 1, 1)))))
     }
 }

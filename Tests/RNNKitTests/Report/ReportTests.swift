@@ -138,6 +138,21 @@ final class ReportTests: XCTestCase {
         }
     }
 
+    /// `make report-check` points `RNN_REPORT_RUN` at a short real run: its log.csv and config.json
+    /// become a page like the one the trainer writes.
+    func testARealRunRendersWhenGiven() throws {
+        guard let run = ProcessInfo.processInfo.environment["RNN_REPORT_RUN"], !run.isEmpty else {
+            throw XCTSkip("RNN_REPORT_RUN is not set (make report-check sets it)")
+        }
+        let records = TrainingReport.records(csv: try String(contentsOfFile: run + "/log.csv", encoding: .utf8))
+        XCTAssertFalse(records.isEmpty)
+        let config = try RunConfig.load(path: run + "/config.json")
+        let best = records.max { ($0.devAccuracy ?? 0, -$0.epoch) < ($1.devAccuracy ?? 0, -$1.epoch) }?.epoch
+        let html = TrainingReport.render(records: records, config: config, bestEpoch: best)
+        XCTAssertEqual(try points(try parse(html), series: "dev accuracy").count, records.count > 1 ? records.count : 0)
+        Self.keep(html, "training-sample.html")
+    }
+
     func testRecordsReadBackFromTheLogCSV() {
         let records = Self.records(3) + [EpochRecord(epoch: 4, trainLoss: 0.5, devLoss: nil, devAccuracy: nil, devMacroF1: nil,
                                                      learningRate: 1e-4, gradientNorm: 2, seconds: 3)]
