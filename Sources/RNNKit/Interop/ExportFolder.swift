@@ -44,6 +44,9 @@ public enum ExportFolder {
     public static func read(from folder: String) throws -> Checkpoint {
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
         for name in [weightsFile, configFile, vocabularyFile] where !FileManager.default.fileExists(atPath: path(name)) {
+            if let run = ["best.ckpt", "last.ckpt"].first(where: { FileManager.default.fileExists(atPath: path($0)) }) {
+                throw RNNError.input("this is a run folder, not an export folder: pass a checkpoint such as \(path(run))", file: folder)
+            }
             throw RNNError.input("not an rnn export folder: \(name) is missing (rnn-export writes \(weightsFile), "
                                  + "\(configFile) and \(vocabularyFile))", file: folder)
         }

@@ -154,6 +154,12 @@ final class ExportFolderTests: XCTestCase {
         XCTAssertThrowsError(try TrainedModel.load(checkpoint: path("b"))) { error in
             XCTAssertTrue((error as? RNNError)?.message.contains("vocab.txt is missing") == true, "\(error)")
         }
+        // A run folder given where a checkpoint belongs: say which file to pass.
+        try FileManager.default.createDirectory(atPath: path("run"), withIntermediateDirectories: false)
+        try Data().write(to: URL(fileURLWithPath: path("run/best.ckpt")))
+        XCTAssertThrowsError(try TrainedModel.load(checkpoint: path("run"))) { error in
+            XCTAssertTrue((error as? RNNError)?.message.contains("pass a checkpoint such as \(path("run/best.ckpt"))") == true, "\(error)")
+        }
     }
 
     func testWriteRefusesANonEmptyFolderAndReplacesItWhole() throws {
