@@ -7,16 +7,13 @@ import XCTest
 final class ExportToolTests: XCTestCase {
     nonisolated(unsafe) static var shared: (folder: URL, checkpoint: String)?
 
-    override class func tearDown() {
-        if let shared { try? FileManager.default.removeItem(at: shared.folder) }
-        super.tearDown()
-    }
-
-    /// A checkpoint trained once for the class (2 epochs of the synthetic corpus).
+    /// A checkpoint trained once per test process (2 epochs of the synthetic corpus), shared with
+    /// EvalReportToolTests and SafeTensorsPythonTests; removed when the process exits.
     static func trainedCheckpoint() throws -> (folder: URL, checkpoint: String) {
         if let shared { return shared }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-export-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        atexit { if let folder = ExportToolTests.shared?.folder { try? FileManager.default.removeItem(at: folder) } }
         let config = try TrainToolTests.writeConfig(in: dir, epochs: 2)
         let run = try Tools.run("rnn-train", [config.path])
         guard run.status == 0 else { throw RNNError.runtime("rnn-train failed: \(run.stderr)") }

@@ -43,10 +43,16 @@ public enum ExportFolder {
     /// inside the folder (and the line, JSON field or tensor).
     public static func read(from folder: String) throws -> Checkpoint {
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
-        for name in [weightsFile, configFile, vocabularyFile] where !FileManager.default.fileExists(atPath: path(name)) {
-            if let run = ["best.ckpt", "last.ckpt"].first(where: { FileManager.default.fileExists(atPath: path($0)) }) {
-                throw RNNError.input("this is a run folder, not an export folder: pass a checkpoint such as \(path(run))", file: folder)
-            }
+        let files = [weightsFile, configFile, vocabularyFile]
+        let missing = files.filter { !FileManager.default.fileExists(atPath: path($0)) }
+        if let run = ["best.ckpt", "last.ckpt"].first(where: { FileManager.default.fileExists(atPath: path($0)) }), !missing.isEmpty {
+            throw RNNError.input("this is a run folder, not an export folder: pass a checkpoint such as \(path(run))", file: folder)
+        }
+        if missing.count == files.count {
+            throw RNNError.input("not an rnn checkpoint (not a regular file), nor an export folder (no \(weightsFile), "
+                                 + "\(configFile) or \(vocabularyFile))", file: folder)
+        }
+        if let name = missing.first {
             throw RNNError.input("not an rnn export folder: \(name) is missing (rnn-export writes \(weightsFile), "
                                  + "\(configFile) and \(vocabularyFile))", file: folder)
         }
