@@ -4,6 +4,7 @@ import XCTest
 
 /// Checkpoint -> export folder -> checkpoint: the model part comes back bitwise, and the model
 /// loaded from the folder gives the same logits as the one loaded from the checkpoint.
+/// Mutation tried: writing CR unescaped in vocab.txt fails four of these tests.
 final class ExportFolderTests: XCTestCase {
     private var folder: String!
 

@@ -3,6 +3,7 @@ import XCTest
 @testable import RNNKit
 
 /// The safetensors writer against the format's reference bytes, and the reader on good and bad files.
+/// Mutation tried: the reader without its sort by offsets fails testReaderSortsByOffsetsLikeTheReference.
 final class SafeTensorsTests: XCTestCase {
     private func le(_ n: UInt64) -> [UInt8] { withUnsafeBytes(of: n.littleEndian) { Array($0) } }
     private func floats(_ xs: [Float]) -> [UInt8] { xs.flatMap { x in withUnsafeBytes(of: x.bitPattern.littleEndian) { Array($0) } } }
