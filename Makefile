@@ -13,7 +13,7 @@ SCRATCH :=
 BIN     := .build/release
 endif
 
-.PHONY: build test train bench bench-gemm accuracy sanitize fuzz load clean
+.PHONY: build test train bench bench-gemm accuracy sanitize fuzz load interop report-check scale-check clean
 
 build:
 	$(SWIFT) build -c release $(SCRATCH)
@@ -47,6 +47,18 @@ fuzz:
 # rnn-predict and rnn-train on 100k and 1M generated lines (LOAD_LINES): counts and peak memory.
 load: build
 	bash scripts/load.sh $(BIN)
+
+# Exported models against equivalent PyTorch modules, both ways (torch in .build/bench-venv; not in CI).
+interop: build
+	bash scripts/interop.sh $(BIN)
+
+# The HTML reports rendered and screenshotted with headless Chromium into .build/report-check/ (look at them).
+report-check: build
+	bash scripts/report_check.sh $(BIN)
+
+# rnn-predict under GNU parallel and PySpark (local[2]) on one machine; results in docs/SCALING.md.
+scale-check: build
+	bash scripts/scale_check.sh $(BIN)
 
 clean:
 	rm -rf .build .build-portable runs

@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "rnn-eval", targets: ["rnn-eval"]),
         .executable(name: "rnn-predict", targets: ["rnn-predict"]),
         .executable(name: "rnn-bench", targets: ["rnn-bench"]),
+        .executable(name: "rnn-export", targets: ["rnn-export"]),
     ],
     targets: [
         .target(
@@ -33,6 +34,7 @@ let package = Package(
         .executableTarget(name: "rnn-eval", dependencies: ["RNNKit"], swiftSettings: kernelFlags),
         .executableTarget(name: "rnn-predict", dependencies: ["RNNKit"], swiftSettings: kernelFlags),
         .executableTarget(name: "rnn-bench", dependencies: ["RNNKit"], swiftSettings: kernelFlags),
+        .executableTarget(name: "rnn-export", dependencies: ["RNNKit"], swiftSettings: kernelFlags),
         .testTarget(
             name: "RNNKitTests",
             dependencies: ["RNNKit"],

@@ -31,7 +31,8 @@ public struct TrainedModel {
 
     /// Reads and validates a checkpoint, then rebuilds the model from it.
     public static func load(checkpoint path: String) throws -> (TrainedModel, Checkpoint) {
-        let checkpoint = try Checkpoint.read(from: path)
+        // An export folder (rnn-export) holds a checkpoint's model part: read it as one.
+        let checkpoint = ExportFolder.isFolder(path) ? try ExportFolder.read(from: path) : try Checkpoint.read(from: path)
         let meta = checkpoint.metadata
         guard meta.values[Key.format] == formatName, let configText = meta.values[Key.config] else {
             throw RNNError.input("this checkpoint was not written by rnn-train (no model description in its header)", file: path)

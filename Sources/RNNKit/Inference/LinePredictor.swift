@@ -8,6 +8,8 @@ public struct PredictionFormat: Equatable {
     public var json = false
     /// Every class's probability, in class order.
     public var allProbabilities = false
+    /// Raw logits instead of probabilities (`--logits`, LinePredictor+Logits.swift).
+    public var logits = false
     public init() {}
 }
 
@@ -42,6 +44,7 @@ public final class LinePredictor {
 
     /// One output line (without newline) for one text's probabilities.
     public func formatLine(_ probabilities: [Float]) -> String {
+        if format.logits { return logitsLine(probabilities) }  // the stream passes logits then
         let ranked = probabilities.indices.sorted { probabilities[$0] != probabilities[$1] ? probabilities[$0] > probabilities[$1] : $0 < $1 }
         let top = ranked.prefix(format.topK)
         let names = trained.labels
@@ -118,7 +121,7 @@ public enum PredictionStream {
         var warnedUTF8 = false
         func flush() throws {
             guard !texts.isEmpty else { return }
-            let probabilities = predictor.probabilities(texts)
+            let probabilities = predictor.format.logits ? predictor.logits(texts) : predictor.probabilities(texts)
             var out: [UInt8] = []
             for (i, p) in probabilities.enumerated() {
                 if let id = ids[i] { out += id; out.append(0x09) }

@@ -31,7 +31,7 @@ extension Trainer {
         try EpochLog(path: setup.directory.file(RunDirectory.logFile)).append(record)
         try save(asBest: improved)
         // On a terminal the epoch's summary replaces its live line.
-        progressSink.finish(TrainingReport.epochLine(record, epochs: training.epochs, improved: improved))
+        progressSink.finish(ProgressText.epochLine(record, epochs: training.epochs, improved: improved))
         if progress.stoppedEarly {
             log("early stopping: no better dev \(training.earlyStopping.metric.rawValue) for \(progress.epochsWithoutImprovement) epochs")
         }

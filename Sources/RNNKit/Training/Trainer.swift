@@ -110,7 +110,7 @@ public final class Trainer {
                 try train(batch, epoch: epoch, index: index)
                 examplesThisSession += batch.size
                 if training.logEvery > 0 && (progressSink.isLive || progress.step % training.logEvery == 0) {
-                    progressSink.update(TrainingReport.liveLine(
+                    progressSink.update(ProgressText.liveLine(
                         epoch: epoch, epochs: training.epochs, batch: index + 1, batches: batches.count,
                         meanLoss: progress.epochLossSum / Double(max(progress.epochExamples, 1)),
                         examplesPerSecond: Double(examplesThisSession) / max(Date().timeIntervalSince(started), 1e-9),

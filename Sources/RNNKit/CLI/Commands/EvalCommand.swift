@@ -16,6 +16,7 @@ public enum EvalCommand {
             .init(flag: "json", help: "Write one JSON document instead of tables."),
             .init(name: "max-line-bytes", valueName: "n", help: "Longest data line accepted; a longer one is an error naming it (default: the model's data.max_line_bytes)."),
             .init(name: "threads", valueName: "n", help: "Worker threads, 0 = all cores (default: all cores)."),
+            .init(name: "report", valueName: "file.html", help: "Also write a self-contained HTML page: confusion matrix heatmap, per-class bars."),
         ],
         discussion: """
             With more than \(ClassificationReport.fullMatrixMaxClasses) classes the table shows the \
@@ -52,8 +53,14 @@ public enum EvalCommand {
         let predictions = trained.model.makeInferencePlan().predict(dataset, padId: trained.vocabulary.padId)
         let matrix = predictions.confusion(labels: dataset.labels)
         let report = ClassificationReport(confusion: matrix)
+        if let page = args.value("report") {
+            let html = EvaluationReport.render(confusion: matrix, labels: trained.labels, source: "\(args.argument("checkpoint")!) on \(dataPath)")
+            do { try html.write(toFile: page, atomically: true, encoding: .utf8) } catch {
+                throw RNNError.runtime("cannot write the report: \(FileErrorDescription.describe(error))", file: page)
+            }
+        }
         try Terminal.writeOutput(args.flag("json") ? report.json(labelNames: trained.labels) + "\n"
-                                                   : report.table(labelNames: trained.labels))
+                                               : report.table(labelNames: trained.labels))
         return 0
     }
 }

@@ -9,6 +9,7 @@ public enum PredictCommand {
         options: [
             .init(name: "top-k", short: "k", valueName: "k", help: "Write the K best labels with their probabilities.", defaultValue: "1"),
             .init(flag: "probs", help: "Also write every class's probability (class order)."),
+            .init(flag: "logits", help: "Write LABEL then every class's raw logit (class order, %.9g) instead of probabilities; with --json {\"label\", \"logits\"}."),
             .init(flag: "json", help: "Write JSON lines: {\"label\", \"prob\", \"top\" (with --top-k > 1), \"probs\" (with --probs)}."),
             .init(name: "input-format", valueName: "text|tsv", help: "text: each line is a text; tsv: text<TAB>label lines as rnn-train reads them (split at the last tab, label ignored; a line without a tab is all text).", defaultValue: "text"),
             .init(flag: "id-column", help: "Lines start with ID<TAB>: write the ID and a tab, unchanged, in front of each answer (a line without a tab is an error)."),
@@ -45,6 +46,7 @@ public enum PredictCommand {
         options.inputFormat = parsedFormat
         options.idColumn = args.flag("id-column")
         options.maxLineBytes = try args.maxLineBytes() ?? LineReader.defaultMaxLineBytes
+        format.logits = args.flag("logits")
         let (trained, _) = try TrainedModel.load(checkpoint: args.argument("checkpoint")!)
         let predictor = try LinePredictor(trained: trained, format: format)
         _ = try PredictionStream.run(predictor: predictor, input: 0, options: options,

@@ -20,7 +20,7 @@ public final class SilentProgress: ProgressSink {
 }
 
 /// The texts of training progress: the live line with its ETA and the line that ends an epoch.
-enum TrainingReport {
+enum ProgressText {
     /// `epoch 2/8  batch 40/63  loss 0.4123  5230 ex/s  ETA 0m12s`.
     static func liveLine(epoch: Int, epochs: Int, batch: Int, batches: Int, meanLoss: Double,
                          examplesPerSecond: Double, batchSize: Int) -> String {

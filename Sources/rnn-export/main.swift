@@ -1,0 +1,3 @@
+import RNNKit
+
+ToolMain.run("rnn-export") { try ExportCommand.run(Array(CommandLine.arguments.dropFirst())) }
