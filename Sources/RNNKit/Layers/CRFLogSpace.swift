@@ -60,14 +60,15 @@ enum CRFLogSpace {
         let k = crf.tagCount, b = lengths.count
         let e = UnsafePointer(cache.emissions.data), la = UnsafePointer(ws.logAlpha.data)
         let lb = UnsafePointer(ws.logBeta.data), trans = crf.transitions.value.data
-        for i in 0..<(k * k) { ws.pairAccumulator[i] = 0 }
+        let pairs = ws.pairAccumulator, logZ = ws.logZ
+        pairs.update(repeating: 0, count: k * k)
         for t in 1..<max(cache.steps, 1) {
             for j in 0..<b where t < lengths[j] {
-                let previous = ((t - 1) * b + j) * k, row = (t * b + j) * k, lz = ws.logZ[j]
+                let previous = ((t - 1) * b + j) * k, row = (t * b + j) * k, lz = logZ[j]
                 for i in 0..<k {
                     for c in 0..<k {
                         let s = Double(la[previous + i]) + Double(trans[i * k + c]) + Double(e[row + c]) + Double(lb[row + c])
-                        ws.pairAccumulator[i * k + c] += Foundation.exp(s - lz)
+                        pairs[i * k + c] += Foundation.exp(s - lz)
                     }
                 }
             }

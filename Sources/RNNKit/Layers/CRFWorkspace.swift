@@ -25,13 +25,21 @@ public final class CRFWorkspace {
     let pairSums = Tensor([0])
     /// `[T, B, K]` the emission gradient `backward` returns (owned here, valid until the next backward).
     let dEmissions = Tensor([0])
-    var rowMax: [Float] = []
-    var columnMax: [Float] = []
-    var stepShift: [Float] = []
-    var logZ: [Double] = []
-    var boundaryGradient: [Double] = []   // [2K]: start then end
-    var goldPairs: [Int32] = []           // [K * K]
-    var pairAccumulator: [Double] = []    // [K * K], log-space path only
+    let rowMaxBuffer = GrowingBuffer<Float>(), columnMaxBuffer = GrowingBuffer<Float>()   // [K]
+    let stepShiftBuffer = GrowingBuffer<Float>()          // [B]
+    let logZBuffer = GrowingBuffer<Double>()              // [B]
+    let boundaryBuffer = GrowingBuffer<Double>()          // [2K]: start then end
+    let goldPairBuffer = GrowingBuffer<Int32>()           // [K * K]
+    let pairAccumulatorBuffer = GrowingBuffer<Double>()   // [K * K], log-space path only
+
+    // Raw pointers, taken once before a hot loop (an array in a class would be checked per element).
+    var rowMax: UnsafeMutablePointer<Float> { rowMaxBuffer.pointer }
+    var columnMax: UnsafeMutablePointer<Float> { columnMaxBuffer.pointer }
+    var stepShift: UnsafeMutablePointer<Float> { stepShiftBuffer.pointer }
+    var logZ: UnsafeMutablePointer<Double> { logZBuffer.pointer }
+    var boundaryGradient: UnsafeMutablePointer<Double> { boundaryBuffer.pointer }
+    var goldPairs: UnsafeMutablePointer<Int32> { goldPairBuffer.pointer }
+    var pairAccumulator: UnsafeMutablePointer<Double> { pairAccumulatorBuffer.pointer }
 
     public init() {}
 
@@ -42,17 +50,12 @@ public final class CRFWorkspace {
         stepInput.reshape([batch, k])
         stepProduct.reshape([batch, k])
         for tensor in [expRows, expColumns, pairSums] { tensor.reshape([k, k]) }
-        if rowMax.count != k {
-            rowMax = [Float](repeating: 0, count: k)
-            columnMax = [Float](repeating: 0, count: k)
-            boundaryGradient = [Double](repeating: 0, count: 2 * k)
-            goldPairs = [Int32](repeating: 0, count: k * k)
-            pairAccumulator = [Double](repeating: 0, count: k * k)
-        }
-        if logZ.count < batch {
-            logZ = [Double](repeating: 0, count: batch)
-            stepShift = [Float](repeating: 0, count: batch)
-        }
+        for buffer in [rowMaxBuffer, columnMaxBuffer] { buffer.reserve(k) }
+        stepShiftBuffer.reserve(batch)
+        logZBuffer.reserve(batch)
+        boundaryBuffer.reserve(2 * k)
+        goldPairBuffer.reserve(k * k)
+        pairAccumulatorBuffer.reserve(k * k)
     }
 
     /// Fills `expRows`, `expColumns`, `rowMax` and `columnMax` from the transitions `[K, K]`.
@@ -61,7 +64,7 @@ public final class CRFWorkspace {
     /// use the log-space code.
     func prepareTransitions(_ transitions: UnsafePointer<Float>, tags k: Int, range: Float) -> Bool {
         var fast = true
-        let er = expRows.data, ec = expColumns.data
+        let er = expRows.data, ec = expColumns.data, rowMax = rowMax, columnMax = columnMax
         for i in 0..<k {
             var hi = -Float.infinity, lo = Float.infinity
             for j in 0..<k { hi = max(hi, transitions[i * k + j]); lo = min(lo, transitions[i * k + j]) }
@@ -85,4 +88,20 @@ public final class CRFWorkspace {
         Elementwise.exp(ec, ec, count: k * k)
         return true
     }
+}
+
+/// A buffer that only grows (contents unspecified after a growth), for scratch that is not Float
+/// or that hot loops read through a pointer.
+final class GrowingBuffer<Element> {
+    private(set) var pointer = UnsafeMutablePointer<Element>.allocate(capacity: 1)
+    private(set) var capacity = 1
+
+    func reserve(_ count: Int) {
+        guard count > capacity else { return }
+        pointer.deallocate()
+        pointer = .allocate(capacity: count)
+        capacity = count
+    }
+
+    deinit { pointer.deallocate() }
 }

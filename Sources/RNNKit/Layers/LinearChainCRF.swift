@@ -87,6 +87,7 @@ public final class LinearChainCRF: ParameterOwner {
         let e = UnsafePointer(emissions.data), la = UnsafePointer(ws.logAlpha.data)
         let start = startTransitions.value.data, end = endTransitions.value.data, trans = transitions.value.data
         var total = 0.0
+        let logZ = ws.logZ
         tags.withUnsafeBufferPointer { y in
             for j in 0..<b where lengths[j] > 0 {
                 let last = la + ((lengths[j] - 1) * b + j) * k
@@ -94,7 +95,7 @@ public final class LinearChainCRF: ParameterOwner {
                 for c in 0..<k { top = max(top, Double(last[c]) + Double(end[c])) }
                 var sum = 0.0
                 for c in 0..<k { sum += Foundation.exp(Double(last[c]) + Double(end[c]) - top) }
-                ws.logZ[j] = top + Foundation.log(sum)
+                logZ[j] = top + Foundation.log(sum)
                 var score = Double(start[Self.tag(y, 0, j, b, k)])
                 for t in 0..<lengths[j] {
                     let tag = Self.tag(y, t, j, b, k)
@@ -102,7 +103,7 @@ public final class LinearChainCRF: ParameterOwner {
                     if t > 0 { score += Double(trans[Self.tag(y, t - 1, j, b, k) * k + tag]) }
                 }
                 score += Double(end[Self.tag(y, lengths[j] - 1, j, b, k)])
-                total += ws.logZ[j] - score
+                total += logZ[j] - score
             }
         }
         return (Float(total / Double(b)), cache)
@@ -122,7 +123,7 @@ public final class LinearChainCRF: ParameterOwner {
         let k = tagCount, b = lengths.count
         let e = UnsafePointer(cache.emissions.data), la = ws.logAlpha.data, sa = ws.scaledAlpha.data
         let sh = ws.shift.data, product = ws.stepProduct.data, start = startTransitions.value.data
-        let expRows = UnsafePointer(ws.expRows.data)
+        let expRows = UnsafePointer(ws.expRows.data), rowMax = ws.rowMax
         for j in 0..<b where lengths[j] > 0 {
             for c in 0..<k { la[j * k + c] = start[c] + e[j * k + c] }
         }
@@ -136,7 +137,7 @@ public final class LinearChainCRF: ParameterOwner {
                 active = true
                 let previous = la + ((t - 1) * b + j) * k
                 var m = -Float.infinity
-                for i in 0..<k { dst[i] = previous[i] + ws.rowMax[i]; m = max(m, dst[i]) }
+                for i in 0..<k { dst[i] = previous[i] + rowMax[i]; m = max(m, dst[i]) }
                 for i in 0..<k { dst[i] -= m }
                 Elementwise.exp(dst, dst, count: k)
                 sh[t * b + j] = m
@@ -167,21 +168,22 @@ public final class LinearChainCRF: ParameterOwner {
         let e = UnsafePointer(cache.emissions.data), la = UnsafePointer(ws.logAlpha.data)
         let lb = UnsafePointer(ws.logBeta.data), sh = UnsafePointer(ws.shift.data)
         let right = ws.pairRight.data, dx = dE.data
-        for i in 0..<(2 * k) { ws.boundaryGradient[i] = 0 }
-        for i in 0..<(k * k) { ws.goldPairs[i] = 0 }
+        let logZ = ws.logZ, boundary = ws.boundaryGradient, goldPairs = ws.goldPairs
+        boundary.update(repeating: 0, count: 2 * k)
+        goldPairs.update(repeating: 0, count: k * k)
         cache.tags.withUnsafeBufferPointer { y in
             for t in 0..<steps {
                 for j in 0..<b {
                     let row = (t * b + j) * k
                     guard t < lengths[j] else { (right + row).update(repeating: 0, count: k); continue }
-                    let lz = Float(ws.logZ[j]), gold = Self.tag(y, t, j, b, k)
+                    let lz = Float(logZ[j]), gold = Self.tag(y, t, j, b, k)
                     for c in 0..<k { dx[row + c] = la[row + c] + lb[row + c] - lz }
                     Elementwise.exp(dx + row, dx + row, count: k)   // p_t, then p_t - onehot
                     dx[row + gold] -= 1
-                    if t == 0 { for c in 0..<k { ws.boundaryGradient[c] += Double(dx[row + c]) } }
-                    if t == lengths[j] - 1 { for c in 0..<k { ws.boundaryGradient[k + c] += Double(dx[row + c]) } }
+                    if t == 0 { for c in 0..<k { boundary[c] += Double(dx[row + c]) } }
+                    if t == lengths[j] - 1 { for c in 0..<k { boundary[k + c] += Double(dx[row + c]) } }
                     for c in 0..<k { dx[row + c] *= scale }
-                    if t > 0 { ws.goldPairs[Self.tag(y, t - 1, j, b, k) * k + gold] += 1 }
+                    if t > 0 { goldPairs[Self.tag(y, t - 1, j, b, k) * k + gold] += 1 }
                     if t > 0 && cache.fastPath {
                         let m = sh[t * b + j]
                         for c in 0..<k { right[row + c] = m + e[row + c] + lb[row + c] - lz }
@@ -194,18 +196,18 @@ public final class LinearChainCRF: ParameterOwner {
         }
         let dStart = startTransitions.grad.data, dEnd = endTransitions.grad.data, dT = transitions.grad.data
         for c in 0..<k {
-            dStart[c] += scale * Float(ws.boundaryGradient[c])
-            dEnd[c] += scale * Float(ws.boundaryGradient[k + c])
+            dStart[c] += scale * Float(boundary[c])
+            dEnd[c] += scale * Float(boundary[k + c])
         }
         if cache.fastPath {
             // sum over every (t, b) of A'_t[b, i] Y_t[b, j]; rows at t = 0 and padded steps are zero.
             let sums = ws.pairSums.data, er = UnsafePointer(ws.expRows.data)
             matmul(.transpose, .none, m: k, n: k, k: steps * b, alpha: 1, a: ws.scaledAlpha.data, lda: k,
                    b: right, ldb: k, beta: 0, c: sums, ldc: k)
-            for i in 0..<(k * k) { dT[i] += scale * (er[i] * sums[i] - Float(ws.goldPairs[i])) }
+            for i in 0..<(k * k) { dT[i] += scale * (er[i] * sums[i] - Float(goldPairs[i])) }
         } else {
             CRFLogSpace.pairMarginals(self, cache)
-            for i in 0..<(k * k) { dT[i] += scale * Float(ws.pairAccumulator[i] - Double(ws.goldPairs[i])) }
+            for i in 0..<(k * k) { dT[i] += scale * Float(ws.pairAccumulator[i] - Double(goldPairs[i])) }
         }
         return dE
     }
@@ -216,7 +218,7 @@ public final class LinearChainCRF: ParameterOwner {
         let k = tagCount, b = lengths.count
         let e = UnsafePointer(cache.emissions.data), lb = ws.logBeta.data
         let input = ws.stepInput.data, product = ws.stepProduct.data, end = endTransitions.value.data
-        let expColumns = UnsafePointer(ws.expColumns.data)
+        let expColumns = UnsafePointer(ws.expColumns.data), columnMax = ws.columnMax, stepShift = ws.stepShift
         for t in stride(from: cache.steps - 1, through: 0, by: -1) {
             var active = false
             for j in 0..<b {
@@ -227,19 +229,19 @@ public final class LinearChainCRF: ParameterOwner {
                 let next = (t + 1) * b + j
                 var n = -Float.infinity
                 for c in 0..<k {
-                    dst[c] = e[next * k + c] + lb[next * k + c] + ws.columnMax[c]
+                    dst[c] = e[next * k + c] + lb[next * k + c] + columnMax[c]
                     n = max(n, dst[c])
                 }
                 for c in 0..<k { dst[c] -= n }
                 Elementwise.exp(dst, dst, count: k)
-                ws.stepShift[j] = n
+                stepShift[j] = n
             }
             guard active else { continue }
             // product[b, i] = sum_j input[b, j] exp(T[i, j] - c_j)
             matmul(.none, .transpose, m: b, n: k, k: k, alpha: 1, a: input, lda: k, b: expColumns, ldb: k,
                    beta: 0, c: product, ldc: k)
             for j in 0..<b where lengths[j] > t + 1 {
-                let out = lb + (t * b + j) * k, q = product + j * k, n = ws.stepShift[j]
+                let out = lb + (t * b + j) * k, q = product + j * k, n = stepShift[j]
                 for c in 0..<k { out[c] = n + Foundation.log(q[c]) }
             }
         }
