@@ -25,8 +25,7 @@ What it does, per set:
   every class of classes.txt). The best grid point is the highest dev accuracy (ties: higher macro-F1, then the
   earlier grid point).
 """
-import argparse, json, multiprocessing, os, subprocess, sys, time
-from concurrent.futures import ProcessPoolExecutor
+import argparse, json, os, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.path.join(ROOT, ".build", "accuracy-venv")
@@ -134,23 +133,28 @@ def scores(predicted, actual, class_count):
     return correct / len(actual), sum(f1s) / class_count
 
 
-def train_and_score(train_path, dev_texts, dev_labels, class_count, point, threads):
-    """Trains one grid point and scores it on dev: ((accuracy, macro-F1), seconds), or the error's text.
+def train_and_score(train_path, dev_path, class_count, point, threads):
+    """Trains one grid point and scores it on dev: {"accuracy", "macro_f1", "seconds", "cpu_seconds"} or {"error"}.
 
-    Runs in a fresh process per call (see run_set): in one long-lived process the binding's training began to
-    fail with "Encountered NaN." at grid points that pass on their own (TREC, wordNgrams 1 after a few dozen
-    earlier models), so no state may carry over from one model to the next.
+    Called in a fresh interpreter per model (`--worker`, see run_set). The binding (fasttext-numpy2 0.10.4) has
+    memory-layout-dependent behaviour at wordNgrams 1 (its bucket table is then empty): in one long-lived process,
+    or in a multiprocessing "spawn" child, the same point that trains cleanly in a plain new interpreter failed
+    with "Encountered NaN." (TREC at lr 0.1, THUCNews at lr >= 0.25). A plain new interpreter per model is how a
+    user runs fastText, and there every point of the grid trains, with the same numbers on every run.
     """
     import fasttext
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()  # process time: user + system of all threads
     try:
         model = fasttext.train_supervised(input=train_path, thread=threads, **point, **FIXED)
-    except (RuntimeError, ValueError) as error:  # "Encountered NaN." at a too large lr
-        return str(error)
-    seconds = time.perf_counter() - start
-    labels, _ = model.predict([" ".join(t) for t in dev_texts], k=1)
+    except (RuntimeError, ValueError) as error:  # "Encountered NaN." when a too large lr diverges
+        return {"error": str(error)}
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    with open(dev_path, encoding="utf-8") as f:
+        lines = [line.rstrip("\n").partition(" ") for line in f]
+    labels, _ = model.predict([text for _, _, text in lines], k=1)
     predicted = [int(l[0][len("__label__"):]) if l else -1 for l in labels]
-    return scores(predicted, dev_labels, class_count), seconds
+    accuracy, macro_f1 = scores(predicted, [int(label[len("__label__"):]) for label, _, _ in lines], class_count)
+    return {"accuracy": accuracy, "macro_f1": macro_f1, "seconds": seconds, "cpu_seconds": cpu_seconds}
 
 
 def run_set(name, args):
@@ -165,10 +169,10 @@ def run_set(name, args):
     write_fasttext(train_path, train_texts, train_labels)
     write_fasttext(dev_path, dev_texts, dev_labels)
 
-    fresh = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1)
-
     def train(point, threads):
-        return fresh.submit(train_and_score, train_path, dev_texts, dev_labels, len(classes), point, threads).result()
+        job = {"train": train_path, "dev": dev_path, "classes": len(classes), "point": point, "threads": threads}
+        worker = [sys.executable, os.path.abspath(__file__), "--worker", json.dumps(job)]
+        return json.loads(subprocess.run(worker, check=True, capture_output=True, text=True).stdout)
 
     grid_start, best, points = time.perf_counter(), None, 0
     for epoch in GRID["epoch"]:
@@ -176,11 +180,11 @@ def run_set(name, args):
             for ngrams in GRID["wordNgrams"]:
                 point = {"epoch": epoch, "lr": lr, "wordNgrams": ngrams}
                 result = train(point, 1)
-                if isinstance(result, str):
-                    print(f"{name}: {point}: {result}", file=sys.stderr)
+                if "error" in result:
+                    print(f"{name}: {point}: {result['error']}", file=sys.stderr)
                     continue
                 points += 1
-                (accuracy, macro_f1), seconds = result
+                accuracy, macro_f1, seconds = result["accuracy"], result["macro_f1"], result["seconds"]
                 print(f"{name}: {point} dev accuracy {accuracy:.4f} macro-F1 {macro_f1:.4f} ({seconds:.1f} s)",
                       file=sys.stderr)
                 if best is None or (accuracy, macro_f1) > (best[1], best[2]):
@@ -188,13 +192,13 @@ def run_set(name, args):
     grid_seconds = time.perf_counter() - grid_start
     point, accuracy, macro_f1 = best
     result = train(point, args.threads)
-    fresh.shutdown()
-    if isinstance(result, str):
-        sys.exit(f"fasttext_baseline: {name}: the best point {point} failed with {args.threads} threads: {result}")
-    (threaded_accuracy, _), seconds = result
+    if "error" in result:
+        sys.exit(f"fasttext_baseline: {name}: the best point {point} failed with {args.threads} threads: "
+                 f"{result['error']}")
+    threaded_accuracy, seconds, cpu_seconds = result["accuracy"], result["seconds"], result["cpu_seconds"]
     return {"set": name, "model": "fastText", "best": {**point, **{k: FIXED[k] for k in ("dim", "minn", "maxn")}},
             "dev_accuracy": round(accuracy, 4), "dev_macro_f1": round(macro_f1, 4),
-            "train_seconds": round(seconds, 2), "threads": args.threads,
+            "train_seconds": round(seconds, 2), "cpu_seconds": round(cpu_seconds, 2), "threads": args.threads,
             "dev_accuracy_threads": round(threaded_accuracy, 4),
             "grid_points": points, "grid_seconds": round(grid_seconds, 1),
             "train_lines": len(train_texts), "dev_lines": len(dev_texts),
@@ -208,7 +212,12 @@ def main():
     parser.add_argument("--work", default=os.path.join(ROOT, ".build", "accuracy", "fasttext"))
     parser.add_argument("--threads", type=int, default=2, help="threads of the timed retraining of the best point")
     parser.add_argument("--no-truncate", action="store_true", help="give fastText whole texts (no max_length)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)  # one model in this fresh process (JSON job)
     args = parser.parse_args()
+    if args.worker:
+        job = json.loads(args.worker)
+        print(json.dumps(train_and_score(job["train"], job["dev"], job["classes"], job["point"], job["threads"])))
+        return
     sets = [s for s in args.sets.split(",") if s]
     for name in sets:
         if name not in SETS:
