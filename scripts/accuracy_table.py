@@ -58,6 +58,9 @@ def table(results_path, command, load_start):
     results = [json.loads(line) for line in open(results_path, encoding="utf-8") if line.strip()]
     fasttext = {r["set"]: r for r in results if r["model"] == "fastText" and not r.get("failed")}
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True)
+    if commit and dirty.stdout.strip():
+        commit += " with uncommitted changes"
     lines = [f"- machine: {machine(load_start)}",
              f"- date: {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}, commit {commit or '?'}",
              f"- command: `{command}`",

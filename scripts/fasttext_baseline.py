@@ -172,7 +172,10 @@ def run_set(name, args):
     def train(point, threads):
         job = {"train": train_path, "dev": dev_path, "classes": len(classes), "point": point, "threads": threads}
         worker = [sys.executable, os.path.abspath(__file__), "--worker", json.dumps(job)]
-        return json.loads(subprocess.run(worker, check=True, capture_output=True, text=True).stdout)
+        done = subprocess.run(worker, capture_output=True, text=True)
+        if done.returncode != 0:  # a crash of the binding: that point is lost, the grid goes on
+            return {"error": f"worker exit {done.returncode}: {done.stderr.strip()[-300:]}"}
+        return json.loads(done.stdout)
 
     grid_start, best, points = time.perf_counter(), None, 0
     for epoch in GRID["epoch"]:
