@@ -30,7 +30,8 @@ bench-gemm: build
 bench: build
 	bash scripts/bench.sh $(BIN) $(THREADS)
 
-# Full THUCNews runs of the reference configs (needs ../shared/data/thucnews); prints dev accuracy and macro-F1.
+# Every configs/{thucnews,agnews,trec}_*.json against tuned fastText on the same splits (needs ../shared/data);
+# one table for docs/ACCURACY.md. Filters: ACCURACY_SETS=trec,agnews ACCURACY_CONFIGS='regex' (see the script).
 accuracy: build
 	bash scripts/accuracy.sh $(BIN)
 
