@@ -144,8 +144,7 @@ enum ModelBenchmark {
             let order = batcher.batches(epoch: 0).filter { $0.count == t.batchSize }
             let batches = (0..<(o.warmup + o.batches)).map { makeBatch(order[$0 % order.count]) }
             // The trainer's own step (optimizer, clipping, loss as the config says), at the base rate.
-            let weights = try TrainingStep.classWeights(t, labels: data.train.labels, classCount: data.labels.count)
-            let step = TrainingStep(model: model, training: t, classWeights: weights)
+            let step = TrainingStep(task: try ClassificationTask(model: model, data: data, config: config), training: t)
             var started = 0.0, cpuStarted = 0.0, examples = 0, steps = 0
             for (n, batch) in batches.enumerated() {
                 if n == o.warmup { started = now(); cpuStarted = cpuSeconds() }

@@ -1,5 +1,8 @@
 import Foundation
 import XCTest
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 @testable import RNNKit
 
 /// rnn-train as users run it: exit codes, messages, files, signals.
@@ -57,13 +60,17 @@ final class TrainToolTests: XCTestCase {
         let run = try Tools.run("rnn-train", [config.path, "--threads", "2"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let runDir = dir.appendingPathComponent("run")
-        for name in ["last.ckpt", "best.ckpt", "log.csv", "config.json"] {
+        for name in ["last.ckpt", "best.ckpt", "log.csv", "config.json", "report.html"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: runDir.appendingPathComponent(name).path), name)
         }
+        // The report is rewritten after every epoch: it shows all three, as well-formed XHTML.
+        let report = try Data(contentsOf: runDir.appendingPathComponent("report.html"))
+        let page = try XMLDocument(data: report, options: [])
+        XCTAssertEqual(try page.nodes(forXPath: "//tr[contains(@class, 'epoch')]").count, 3)
         let log = try String(contentsOf: runDir.appendingPathComponent("log.csv"), encoding: .utf8)
         let rows = log.split(separator: "\n")
         XCTAssertEqual(rows.count, 4, log)
-        XCTAssertEqual(String(rows[0]), EpochRecord.header)
+        XCTAssertEqual(String(rows[0]), "epoch,train_loss,dev_loss,dev_accuracy,dev_macro_f1,learning_rate,grad_norm,seconds")
         XCTAssertTrue(run.stdout.contains("best.ckpt"), run.stdout)
         // The synthetic task is easy: the best dev accuracy must be far above chance (1/3).
         let best = rows.dropFirst().compactMap { Double($0.split(separator: ",", omittingEmptySubsequences: false)[3]) }.max() ?? 0

@@ -71,25 +71,11 @@ public struct TrainedModel {
         return (trained, checkpoint)
     }
 
-    /// The checkpoint of this model; `progress` and `optimizer` add the resume state.
-    func checkpoint(role: String, progress: TrainingProgress?, optimizer: Optimizer?) -> Checkpoint {
-        var values: [String: String] = [
-            Key.format: Self.formatName,
-            Key.config: config.resolvedJSON(),
-            Key.role: role,
-        ]
-        var tensors = Checkpoint.tensors(from: model.parameters)
-        if let progress {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            values[Key.progress] = String(decoding: try! encoder.encode(progress), as: UTF8.self)
-        }
-        if let optimizer {
-            values[Key.optimizer] = config.training.optimizer.rawValue
-            tensors += Checkpoint.tensors(fromOptimizerState: optimizer.stateTensors(model.parameters))
-        }
+    /// The checkpoint of this model: its weights, config, vocabulary and labels.
+    func checkpoint() -> Checkpoint {
+        let values: [String: String] = [Key.format: Self.formatName, Key.config: config.resolvedJSON()]
         return Checkpoint(metadata: CheckpointMetadata(values: values, vocabulary: vocabulary.tokens, labels: labels),
-                          tensors: tensors)
+                          tensors: Checkpoint.tensors(from: model.parameters))
     }
 
     /// Encodes raw texts the way training did (same tokenizer, vocabulary, truncation).
@@ -105,5 +91,20 @@ extension TrainingProgress {
         do { return try JSONDecoder().decode(TrainingProgress.self, from: Data(text.utf8)) } catch {
             throw RNNError.input("the training state stored in this checkpoint is unreadable", file: path)
         }
+    }
+}
+
+extension Checkpoint {
+    /// This checkpoint with what resuming needs added: the progress record and the optimizer's
+    /// state tensors (for `parameters`, named `<optimizer>.<moment>.<parameter>`).
+    func withTrainingState(progress: TrainingProgress, optimizer: Optimizer, named optimizerName: String,
+                           parameters: [Parameter]) -> Checkpoint {
+        var c = self
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        c.metadata.values[TrainedModel.Key.progress] = String(decoding: try! encoder.encode(progress), as: UTF8.self)
+        c.metadata.values[TrainedModel.Key.optimizer] = optimizerName
+        c.tensors += Checkpoint.tensors(fromOptimizerState: optimizer.stateTensors(parameters))
+        return c
     }
 }

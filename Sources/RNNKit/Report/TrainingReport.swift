@@ -106,14 +106,6 @@ public enum TrainingReport {
             + "<tbody>\n\(rows)</tbody></table></details>\n"
     }
 
-    /// The rows of a `log.csv` (`EpochRecord.header` then `csvRow`s); lines that do not parse are skipped.
-    public static func records(csv: String) -> [EpochRecord] {
-        csv.split(separator: "\n").dropFirst().compactMap { line in
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard f.count == 8, let epoch = Int(f[0]), let train = Double(f[1]), let lr = Double(f[5]),
-                  let grad = Double(f[6]), let seconds = Double(f[7]) else { return nil }
-            return EpochRecord(epoch: epoch, trainLoss: train, devLoss: Double(f[2]), devAccuracy: Double(f[3]),
-                               devMacroF1: Double(f[4]), learningRate: lr, gradientNorm: grad, seconds: seconds)
-        }
-    }
+    /// The rows of a `log.csv` (`EpochRecord.records(csv:)`).
+    public static func records(csv: String) -> [EpochRecord] { EpochRecord.records(csv: csv) }
 }

@@ -6,21 +6,65 @@ import Darwin
 #endif
 
 /// One row per epoch in `RUN_DIR/log.csv`, for plots and for people.
+///
+/// The dev columns are the task's (`TrainingTask.metricNames`, each written `dev_<name>`):
+/// classification writes `dev_accuracy` and `dev_macro_f1`, as log files always had.
 public struct EpochRecord: Equatable {
     public var epoch: Int
     public var trainLoss: Double
     public var devLoss: Double?
-    public var devAccuracy: Double?
-    public var devMacroF1: Double?
+    /// The task's dev metrics by name (absent without a dev set).
+    public var devMetrics: [String: Double]
     public var learningRate: Double
     public var gradientNorm: Double
     public var seconds: Double
 
-    public static let header = "epoch,train_loss,dev_loss,dev_accuracy,dev_macro_f1,learning_rate,grad_norm,seconds"
+    public init(epoch: Int, trainLoss: Double, devLoss: Double? = nil, devMetrics: [String: Double] = [:],
+                learningRate: Double, gradientNorm: Double, seconds: Double) {
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.devLoss = devLoss
+        self.devMetrics = devMetrics
+        self.learningRate = learningRate
+        self.gradientNorm = gradientNorm
+        self.seconds = seconds
+    }
 
-    public var csvRow: String {
+    /// Classification's two metrics (the report and older callers read them by name).
+    public var devAccuracy: Double? { devMetrics["accuracy"] }
+    public var devMacroF1: Double? { devMetrics["macro_f1"] }
+
+    /// The metrics classification reports: the columns log files had before tasks existed.
+    public static let classificationMetrics = ["accuracy", "macro_f1"]
+
+    public static func header(metrics: [String]) -> String {
+        (["epoch", "train_loss", "dev_loss"] + metrics.map { "dev_" + $0 } + ["learning_rate", "grad_norm", "seconds"])
+            .joined(separator: ",")
+    }
+
+    public func csvRow(metrics: [String]) -> String {
         func f(_ x: Double?) -> String { x.map { String(format: "%.6g", $0) } ?? "" }
-        return "\(epoch),\(f(trainLoss)),\(f(devLoss)),\(f(devAccuracy)),\(f(devMacroF1)),\(f(learningRate)),\(f(gradientNorm)),\(String(format: "%.2f", seconds))"
+        return ([String(epoch), f(trainLoss), f(devLoss)] + metrics.map { f(devMetrics[$0]) }
+                + [f(learningRate), f(gradientNorm), String(format: "%.2f", seconds)]).joined(separator: ",")
+    }
+
+    /// The rows of a `log.csv`, by its header; lines that do not parse are skipped.
+    public static func records(csv: String) -> [EpochRecord] {
+        let lines = csv.split(separator: "\n")
+        guard let head = lines.first else { return [] }
+        let columns = head.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let index = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let metrics = columns.filter { $0.hasPrefix("dev_") && $0 != "dev_loss" }
+        return lines.dropFirst().compactMap { line in
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            func value(_ name: String) -> Double? { index[name].flatMap { $0 < f.count ? Double(f[$0]) : nil } }
+            guard f.count == columns.count, let epoch = index["epoch"].flatMap({ Int(f[$0]) }), let train = value("train_loss"),
+                  let lr = value("learning_rate"), let grad = value("grad_norm"), let seconds = value("seconds") else { return nil }
+            var dev: [String: Double] = [:]
+            for m in metrics { dev[String(m.dropFirst(4))] = value(m) }
+            return EpochRecord(epoch: epoch, trainLoss: train, devLoss: value("dev_loss"), devMetrics: dev,
+                               learningRate: lr, gradientNorm: grad, seconds: seconds)
+        }
     }
 }
 
@@ -29,12 +73,17 @@ public struct EpochRecord: Equatable {
 /// log matches the weights; that is the only time the file is rewritten.
 public struct EpochLog {
     public let path: String
+    /// The dev metric columns (the task's `metricNames`).
+    public let metrics: [String]
 
-    public init(path: String) { self.path = path }
+    public init(path: String, metrics: [String] = EpochRecord.classificationMetrics) {
+        self.path = path
+        self.metrics = metrics
+    }
 
     public func truncate(afterEpoch lastKept: Int) throws {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
-        var kept = [EpochRecord.header]
+        var kept = [EpochRecord.header(metrics: metrics)]
         for line in text.split(separator: "\n").dropFirst() {
             if let e = Int(line.prefix { $0 != "," }), e <= lastKept { kept.append(String(line)) }
         }
@@ -50,7 +99,7 @@ public struct EpochLog {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw failure(errno) }
-        let text = (info.st_size == 0 ? EpochRecord.header + "\n" : "") + record.csvRow + "\n"
+        let text = (info.st_size == 0 ? EpochRecord.header(metrics: metrics) + "\n" : "") + record.csvRow(metrics: metrics) + "\n"
         var bytes = ArraySlice(Array(text.utf8))
         while !bytes.isEmpty {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }

@@ -30,14 +30,21 @@ enum ProgressText {
     }
 
     /// `epoch 2/8  train loss 0.4123  dev loss ...  lr 0.001  3.2s  (best)`.
-    static func epochLine(_ record: EpochRecord, epochs: Int, improved: Bool) -> String {
+    static func epochLine(_ record: EpochRecord, epochs: Int, improved: Bool, metrics: [String]) -> String {
         var line = String(format: "epoch %d/%d  train loss %.4f", record.epoch, epochs, record.trainLoss)
-        if let a = record.devAccuracy, let l = record.devLoss, let f = record.devMacroF1 {
-            line += String(format: "  dev loss %.4f  accuracy %.4f  macro-F1 %.4f", l, a, f)
-        }
+        if let l = record.devLoss { line += String(format: "  dev loss %.4f", l) }
+        line += metricsText(record.devMetrics, order: metrics)
         line += String(format: "  lr %.3g  %.1fs", record.learningRate, record.seconds)
         if improved { line += "  (best)" }
         return line
+    }
+
+    /// `  accuracy 0.8512  macro-F1 0.8490` for the metrics present, in `order`.
+    static func metricsText(_ values: [String: Double], order: [String]) -> String {
+        order.compactMap { name in
+            values[name].map { "  " + (name == "macro_f1" ? "macro-F1" : name.replacingOccurrences(of: "_", with: " "))
+                + String(format: " %.4f", $0) }
+        }.joined()
     }
 
     /// `1m05s`, `2h03m`.

@@ -9,42 +9,26 @@ extension Trainer {
         let gradNorm = progress.epochGradNormSum / Double(max(progress.epochBatches, 1))
         // The rate of the epoch's last step (also right when a resumed epoch had no batch left).
         let learningRate = Double(schedule.learningRate(step: max(progress.step - 1, 0), epoch: epoch - 1))
-        var record = EpochRecord(epoch: epoch, trainLoss: trainLoss, devLoss: nil, devAccuracy: nil, devMacroF1: nil,
-                                 learningRate: learningRate, gradientNorm: gradNorm, seconds: seconds)
+        var record = EpochRecord(epoch: epoch, trainLoss: trainLoss, learningRate: learningRate, gradientNorm: gradNorm,
+                                 seconds: seconds)
         // Scores are higher-is-better; without dev data the training loss decides (BestTracker).
         var score = -trainLoss
-        if let dev = data.dev {
-            let predictions = evaluate(dev)
-            let matrix = predictions.confusion(labels: dev.labels)
-            record.devLoss = predictions.loss
-            record.devAccuracy = matrix.accuracy
-            record.devMacroF1 = matrix.macroF1
-            switch training.earlyStopping.metric {
-            case .accuracy: score = matrix.accuracy
-            case .macroF1: score = matrix.macroF1
-            case .loss: score = -(predictions.loss ?? 0)
-            }
+        if let dev = task.scoreDev() {
+            record.devLoss = dev.loss
+            record.devMetrics = dev.metrics
+            score = dev.score(training.earlyStopping.metric.rawValue) ?? 0
         }
         schedule.observe(metric: score, higherIsBetter: true)
         progress.finishEpoch(epoch)
         let improved = progress.best.observe(score, epoch: epoch, patience: training.earlyStopping.patience)
-        try EpochLog(path: setup.directory.file(RunDirectory.logFile)).append(record)
+        try epochLog.append(record)
         try save(asBest: improved)
+        try writeReport()
         // On a terminal the epoch's summary replaces its live line.
-        progressSink.finish(ProgressText.epochLine(record, epochs: training.epochs, improved: improved))
+        progressSink.finish(ProgressText.epochLine(record, epochs: training.epochs, improved: improved, metrics: task.metricNames))
         if progress.stoppedEarly {
             log("early stopping: no better dev \(training.earlyStopping.metric.rawValue) for \(progress.epochsWithoutImprovement) epochs")
         }
-    }
-
-    /// Predictions over the dev set, on an inference plan of the current weights (the same
-    /// logits bitwise as the training forward without dropout). When the dev set has more tokens
-    /// than the vocabulary has entries, the plan builds the per-token tables: on THUCNews (10,000
-    /// dev titles, ~4,200 characters) evaluation then skips most of the first layer's work.
-    func evaluate(_ dev: EncodedDataset) -> DatasetPredictions {
-        let model = trained.model
-        let plan = model.makeInferencePlan(tables: dev.lengths.reduce(0, +) > model.spec.vocabularySize)
-        return plan.predict(dev, padId: data.vocabulary.padId)
     }
 
     /// Writes last.ckpt, and best.ckpt first when `asBest`: one encoding of the state serves both
@@ -52,12 +36,21 @@ extension Trainer {
     func save(asBest: Bool) throws {
         progress.dropoutState = dropoutRandom.state.map { String($0) }
         progress.scheduleState = schedule.state
-        var checkpoint = trained.checkpoint(role: "last", progress: progress, optimizer: step.optimizer)
-        checkpoint.metadata.values[TrainedModel.Key.role] = nil
+        var checkpoint = task.checkpoint().withTrainingState(progress: progress, optimizer: step.optimizer,
+                                                             named: config.training.optimizer.rawValue, parameters: task.parameters)
         checkpoint.metadata.values[RunIdentity.metadataKey] = setup.identity.json
         let bytes = try checkpoint.encoded()
         if asBest { try Checkpoint.write(bytes, to: setup.directory.file(RunDirectory.bestCheckpoint)) }
         try Checkpoint.write(bytes, to: setup.directory.file(RunDirectory.lastCheckpoint))
+    }
+
+    /// RUN_DIR/report.html from the whole log.csv (so it stays right across resumes), written
+    /// atomically after every epoch.
+    func writeReport() throws {
+        let csv = (try? String(contentsOfFile: setup.directory.file(RunDirectory.logFile), encoding: .utf8)) ?? ""
+        let page = TrainingReport.render(records: EpochRecord.records(csv: csv), config: config,
+                                         bestEpoch: progress.bestEpoch > 0 ? progress.bestEpoch : nil)
+        try setup.directory.writeText(page, to: RunDirectory.reportFile)
     }
 
     /// Where the last good state is, for the message of a run stopped by NaN.
@@ -66,11 +59,5 @@ extension Trainer {
         return FileManager.default.fileExists(atPath: last)
             ? "The last good checkpoint, \(last), is kept as it was."
             : "No checkpoint had been written yet."
-    }
-
-    static func loadPretrained(_ path: String, into model: TextClassifier, vocabulary: Vocabulary, dim: Int,
-                               log: (String) -> Void) throws {
-        let vectors = try PretrainedVectors.load(path: path, vocabulary: vocabulary, dim: dim, log: log)
-        try model.embedding.load(matrix: vectors.matrix, hasVector: vectors.hasVector)
     }
 }

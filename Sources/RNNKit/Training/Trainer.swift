@@ -13,8 +13,7 @@ public final class Trainer {
     public let setup: RunSetup
     public var config: RunConfig { setup.config }
     public var runDirectory: String { setup.directory.path }
-    let data: RunData
-    let trained: TrainedModel
+    let task: TrainingTask
     let step: TrainingStep
     var schedule: LearningRateSchedule
     var progress: TrainingProgress
@@ -36,31 +35,21 @@ public final class Trainer {
         Parallel.threadCount = setup.threads
         let resume = setup.resume
 
-        // A resumed run keeps the checkpoint's vocabulary and label order.
-        let savedVocabulary = try resume.map { try Vocabulary(tokens: $0.checkpoint.metadata.vocabulary) }
-        data = try RunData.load(config: config, vocabulary: savedVocabulary, labelNames: resume?.checkpoint.metadata.labels, log: log)
+        // The model's initial weights draw from the seed's generator; dropout then splits from it.
         var initRandom = RandomSource(seed: config.training.seed)
-        let spec = ModelSpec(config: config, vocabularySize: data.vocabulary.count, classCount: data.labels.count,
-                             padId: Int(data.vocabulary.padId))
-        do { try spec.validate() } catch var error as RNNError {
-            error.file = error.file ?? config.sourcePath
-            throw error
-        }
-        let model = TextClassifier(spec: spec, rng: &initRandom)
-        trained = TrainedModel(config: config, tokenizer: data.tokenizer, vocabulary: data.vocabulary,
-                               labels: data.labels.names, model: model)
-        let weights = try TrainingStep.classWeights(config.training, labels: data.train.labels, classCount: data.labels.count,
-                                                    file: config.sourcePath)
-        step = TrainingStep(model: model, training: config.training, classWeights: weights)
+        task = try TrainingTasks.make(config: config, resume: resume, initRandom: &initRandom, log: log)
+        step = TrainingStep(task: task, training: config.training)
+        let parameters = task.parameters
 
         if let resume {
-            try resume.checkpoint.load(into: model.parameters)
+            try resume.checkpoint.load(into: parameters)
             // Adam's bias correction needs the step count before its moments are restored.
             step.optimizer.stepCount = resume.progress.step
-            try step.optimizer.loadState(resume.checkpoint.optimizerState, parameters: model.parameters)
+            try step.optimizer.loadState(resume.checkpoint.optimizerState, parameters: parameters)
             progress = resume.progress
             dropoutRandom = resume.dropoutRandom
-            try EpochLog(path: setup.directory.file(RunDirectory.logFile)).truncate(afterEpoch: progress.epochsDone)
+            try EpochLog(path: setup.directory.file(RunDirectory.logFile), metrics: task.metricNames)
+                .truncate(afterEpoch: progress.epochsDone)
             log("resuming \(resume.path): \(progress.epochsDone) epochs done"
                 + (progress.batchesDoneInEpoch > 0 ? ", \(progress.batchesDoneInEpoch) batches into epoch \(progress.epochsDone + 1)" : ""))
             if resume.dataChanged && progress.batchesDoneInEpoch > 0 {
@@ -72,21 +61,18 @@ public final class Trainer {
             progress = TrainingProgress()
             // Dropout draws from its own stream so initialisation and dropout never shift each other.
             dropoutRandom = initRandom.split()
-            if let path = config.embedding.pretrained {
-                try Trainer.loadPretrained(path, into: model, vocabulary: data.vocabulary, dim: config.embedding.dim, log: log)
-            }
         }
         schedule = LearningRateSchedule(config: config.training, totalSteps: 0, state: progress.scheduleState)
         schedule.totalSteps = plannedSteps()
         try setup.directory.writeText(config.resolvedJSON(), to: RunDirectory.configFile)
-        if data.dev == nil {
+        if !task.hasDev {
             log("no dev set (data.dev is null): nothing is evaluated between epochs, and best.ckpt is the epoch with the lowest training loss")
         }
-        let parameterCount = model.parameters.reduce(0) { $0 + $1.value.count }
-        let e = spec.effective
-        log("model: \(e.kind.rawValue), \(e.cell.rawValue) \(e.bidirectional ? "bidirectional" : "unidirectional"), "
-            + "\(parameterCount) parameters; \(Terminal.count(Parallel.threadCount, "thread"))")
+        log("model: \(task.modelDescription); \(Terminal.count(Parallel.threadCount, "thread"))")
     }
+
+    /// The run's log.csv, with the task's dev columns.
+    var epochLog: EpochLog { EpochLog(path: setup.directory.file(RunDirectory.logFile), metrics: task.metricNames) }
 
     // MARK: - The loop
 
@@ -96,7 +82,7 @@ public final class Trainer {
         epochs: while progress.epochsDone < training.epochs && !progress.stoppedEarly {
             let epoch = progress.epochsDone + 1
             let batchSize = epochBatchSize(epoch)
-            let batches = Batcher(lengths: data.train.lengths, batchSize: batchSize, lengthBuckets: training.lengthBuckets, seed: training.seed)
+            let batches = Batcher(lengths: task.trainLengths, batchSize: batchSize, lengthBuckets: training.lengthBuckets, seed: training.seed)
                 .batches(epoch: epoch - 1)
             guard progress.batchesDoneInEpoch <= batches.count else {
                 throw RNNError.input("the checkpoint is \(progress.batchesDoneInEpoch) batches into epoch \(epoch), "
@@ -106,7 +92,7 @@ public final class Trainer {
             let secondsBefore = progress.epochSecondsBefore ?? 0
             var examplesThisSession = 0
             for index in progress.batchesDoneInEpoch..<batches.count {
-                let batch = data.train.batch(batches[index], padId: data.vocabulary.padId)
+                let batch = task.trainingBatch(batches[index])
                 try train(batch, epoch: epoch, index: index)
                 examplesThisSession += batch.size
                 if training.logEvery > 0 && (progressSink.isLive || progress.step % training.logEvery == 0) {
@@ -116,12 +102,11 @@ public final class Trainer {
                         examplesPerSecond: Double(examplesThisSession) / max(Date().timeIntervalSince(started), 1e-9),
                         batchSize: batchSize))
                 }
-                if training.evalEvery > 0 && progress.step % training.evalEvery == 0 && index + 1 < batches.count, let dev = data.dev {
-                    let predictions = evaluate(dev)
-                    let matrix = predictions.confusion(labels: dev.labels)
+                if training.evalEvery > 0 && progress.step % training.evalEvery == 0 && index + 1 < batches.count,
+                   let scores = task.scoreDev() {
                     progressSink.finish(nil)
-                    log(String(format: "step %d  dev loss %.4f  accuracy %.4f  macro-F1 %.4f",
-                               progress.step, predictions.loss ?? 0, matrix.accuracy, matrix.macroF1))
+                    log("step \(progress.step)" + (scores.loss.map { String(format: "  dev loss %.4f", $0) } ?? "")
+                        + ProgressText.metricsText(scores.metrics, order: task.metricNames))
                 }
                 if stopAfterStep == progress.step { stop.request("SIGINT") }
                 // A stop at the epoch's last batch lets the epoch end (dev, log row, checkpoints) first.
@@ -186,7 +171,7 @@ public final class Trainer {
     /// Optimizer steps of the whole run as planned now (the cosine schedule's length): the
     /// steps taken, the rest of an interrupted epoch at its own batch size, the epochs to come.
     private func plannedSteps() -> Int {
-        let n = data.train.count
+        let n = task.trainLengths.count
         func steps(_ batchSize: Int) -> Int { (n + batchSize - 1) / batchSize }
         let training = config.training
         var total = progress.step

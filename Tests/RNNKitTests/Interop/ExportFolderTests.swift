@@ -56,7 +56,7 @@ final class ExportFolderTests: XCTestCase {
     func testEveryModelKindRoundTripsBitwiseWithIdenticalLogits() throws {
         for (i, modelJSON) in Self.models.enumerated() {
             let trained = try Self.trainedModel(modelJSON, seed: UInt64(10 + i))
-            var checkpoint = trained.checkpoint(role: "best", progress: nil, optimizer: nil)
+            var checkpoint = trained.checkpoint()
             // Resume state a real last.ckpt carries: it must not travel.
             checkpoint.metadata.values[TrainedModel.Key.progress] = "{\"epoch\": 3}"
             checkpoint.metadata.values[TrainedModel.Key.optimizer] = "adam"
@@ -84,7 +84,7 @@ final class ExportFolderTests: XCTestCase {
 
     func testConfigJSONHasHuggingFaceLabelMapsAndTheRunConfig() throws {
         let trained = try Self.trainedModel(Self.models[6], seed: 1)
-        let checkpoint = trained.checkpoint(role: "last", progress: nil, optimizer: nil)
+        let checkpoint = trained.checkpoint()
         try ExportFolder.write(checkpoint, to: path("e"), overwrite: false)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("e/config.json")))) as? [String: Any])
         XCTAssertEqual(json["id2label"] as? [String: String], ["0": Self.labels[0], "1": "财经", "2": "c"])
@@ -98,7 +98,7 @@ final class ExportFolderTests: XCTestCase {
         XCTAssertEqual((json["tokenizer"] as? [String: Any])?["kind"] as? String, "char")
         let runConfig = try XCTUnwrap(json["rnn_config"] as? [String: Any])
         XCTAssertEqual((runConfig["model"] as? [String: Any])?["rcnn_variant"] as? String, "paper")
-        XCTAssertEqual(ExportFolder.modelPart(of: try ExportFolder.read(from: path("e"))).metadata.values["role"], "last")
+        XCTAssertEqual(ExportFolder.modelPart(of: try ExportFolder.read(from: path("e"))).metadata.values, ExportFolder.modelPart(of: checkpoint).metadata.values)
     }
 
     func testVocabularyEscapingRoundTripsAndRefusesBadLines() throws {
@@ -123,7 +123,7 @@ final class ExportFolderTests: XCTestCase {
 
     func testBrokenFoldersNameTheFileAndField() throws {
         let trained = try Self.trainedModel(Self.models[1], seed: 2)
-        try ExportFolder.write(trained.checkpoint(role: "best", progress: nil, optimizer: nil), to: path("g"), overwrite: false)
+        try ExportFolder.write(trained.checkpoint(), to: path("g"), overwrite: false)
         let config = try String(contentsOfFile: path("g/config.json"), encoding: .utf8)
         func expectError(_ edit: (String) -> String, file: String, field: String?, _ fragment: String, line: UInt = #line) throws {
             try? FileManager.default.removeItem(atPath: path("b"))
@@ -164,7 +164,7 @@ final class ExportFolderTests: XCTestCase {
     }
 
     func testWriteRefusesANonEmptyFolderAndReplacesItWhole() throws {
-        let checkpoint = try Self.trainedModel(Self.models[2], seed: 3).checkpoint(role: "best", progress: nil, optimizer: nil)
+        let checkpoint = try Self.trainedModel(Self.models[2], seed: 3).checkpoint()
         try FileManager.default.createDirectory(atPath: path("out"), withIntermediateDirectories: false)
         try ExportFolder.write(checkpoint, to: path("out"), overwrite: false)   // an empty folder is taken
         try "old".write(toFile: path("out/stale.txt"), atomically: true, encoding: .utf8)

@@ -32,7 +32,7 @@ final class ReportTests: XCTestCase {
     static func records(_ n: Int) -> [EpochRecord] {
         (1...n).map { e in
             let x = Double(e)
-            return EpochRecord(epoch: e, trainLoss: 2 / x, devLoss: 2.2 / x + 0.001 * x, devAccuracy: 1 - 0.5 / x, devMacroF1: 1 - 0.6 / x,
+            return EpochRecord(epoch: e, trainLoss: 2 / x, devLoss: 2.2 / x + 0.001 * x, devMetrics: ["accuracy": 1 - 0.5 / x, "macro_f1": 1 - 0.6 / x],
                                learningRate: 0.001 * pow(0.99, x), gradientNorm: 3 + sin(x), seconds: 1.25)
         }
     }
@@ -154,12 +154,13 @@ final class ReportTests: XCTestCase {
     }
 
     func testRecordsReadBackFromTheLogCSV() {
-        let records = Self.records(3) + [EpochRecord(epoch: 4, trainLoss: 0.5, devLoss: nil, devAccuracy: nil, devMacroF1: nil,
+        let records = Self.records(3) + [EpochRecord(epoch: 4, trainLoss: 0.5, devLoss: nil,
                                                      learningRate: 1e-4, gradientNorm: 2, seconds: 3)]
-        let csv = EpochRecord.header + "\n" + records.map(\.csvRow).joined(separator: "\n") + "\nnot,a,row\n"
+        let m = EpochRecord.classificationMetrics
+        let csv = EpochRecord.header(metrics: m) + "\n" + records.map { $0.csvRow(metrics: m) }.joined(separator: "\n") + "\nnot,a,row\n"
         let back = TrainingReport.records(csv: csv)
         XCTAssertEqual(back.map(\.epoch), [1, 2, 3, 4])
-        XCTAssertEqual(back.map(\.csvRow), records.map(\.csvRow), "the CSV's precision, read back as written")
+        XCTAssertEqual(back.map { $0.csvRow(metrics: m) }, records.map { $0.csvRow(metrics: m) }, "the CSV's precision, read back as written")
         XCTAssertNil(back[3].devAccuracy)
     }
 }

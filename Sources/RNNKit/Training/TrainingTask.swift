@@ -1,0 +1,63 @@
+/// What a run trains, and the one place "one label per text" lives: a task owns its data, its
+/// model and that model's loss, and scores a dev set. The trainer (`Trainer`, `TrainingStep`)
+/// only sees this protocol, so classification, token tagging, multi-label classification and
+/// language modelling share one loop, one checkpoint format and one resume logic.
+///
+/// To add a task: a class conforming to it (one file, as `ClassificationTask`), and its line in
+/// `TrainingTasks.make(config:resume:initRandom:log:)`.
+public protocol TrainingTask: AnyObject {
+    /// Every trainable parameter, in checkpoint order.
+    var parameters: [Parameter] { get }
+    /// The dev metrics this task reports (log.csv columns `dev_<name>`, higher is better), in order;
+    /// `training.early_stopping.metric` must be one of them or `loss`.
+    var metricNames: [String] { get }
+    /// Lengths of the training examples (the batcher buckets by them).
+    var trainLengths: [Int] { get }
+    /// Whether there is a dev set to score.
+    var hasDev: Bool { get }
+    /// A summary of the model for the log (`textrnn, lstm bidirectional, 1234 parameters`).
+    var modelDescription: String { get }
+
+    /// The training examples at `indices` as a batch (targets included).
+    func trainingBatch(_ indices: [Int]) -> Batch
+    /// Forward, loss and backward of one batch: accumulates every parameter's gradient and returns
+    /// the batch's mean loss. Dropout and any other randomness draw from `rng`.
+    func lossAndGradients(_ batch: Batch, rng: inout RandomSource) -> Float
+    /// The dev set's loss and metrics on an inference plan of the current weights (nil: no dev set).
+    func scoreDev() -> DevScores?
+    /// The checkpoint of the current weights with the metadata a model needs to be rebuilt and
+    /// used (config, vocabulary, labels, ...); the trainer adds optimizer and progress.
+    func checkpoint() -> Checkpoint
+}
+
+/// A dev set's scores: the mean loss and the task's metrics by name.
+public struct DevScores: Equatable {
+    public var loss: Double?
+    public var metrics: [String: Double]
+
+    public init(loss: Double?, metrics: [String: Double]) {
+        self.loss = loss
+        self.metrics = metrics
+    }
+
+    /// The early-stopping score of `metric`, higher is better: a metric as it is, the loss negated.
+    public func score(_ metric: String) -> Double? {
+        metric == "loss" ? loss.map { -$0 } : metrics[metric]
+    }
+}
+
+/// The tasks a config can ask for.
+public enum TrainingTasks {
+    /// The task of `config`, its data read (a resumed run keeps the checkpoint's vocabulary and
+    /// labels) and its model's initial weights drawn from `initRandom`.
+    public static func make(config: RunConfig, resume: ResumeState?, initRandom: inout RandomSource,
+                            log: @escaping (String) -> Void) throws -> TrainingTask {
+        let task = try ClassificationTask(config: config, resume: resume, initRandom: &initRandom, log: log)
+        let metric = config.training.earlyStopping.metric.rawValue
+        guard metric == "loss" || task.metricNames.contains(metric) else {
+            throw RNNError.input("this task reports \((task.metricNames + ["loss"]).joined(separator: ", ")), not \(metric)",
+                                 file: config.sourcePath, field: "training.early_stopping.metric")
+        }
+        return task
+    }
+}
