@@ -59,21 +59,19 @@ final class NGramHasherTests: XCTestCase {
         XCTAssertEqual(rows(["x"], [7], h), [7])
     }
 
-    /// THUCNews train (characters, token n-grams 1-3, 2M buckets): timing printed; every row in range.
-    func testThroughputOnTHUCNews() throws {
+    /// THUCNews train (characters, token n-grams 1-3, 2M buckets): every line's rows counted and in
+    /// range. (Its speed is a benchmark's business, not a test's.)
+    func testEveryTHUCNewsLineHashesInRange() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../../../shared/data/thucnews/train.tsv").standardized.path
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw XCTSkip("../shared/data/thucnews/train.tsv is absent: the THUCNews timing is skipped")
+            throw XCTSkip("../shared/data/thucnews/train.tsv is absent: the THUCNews check is skipped")
         }
         let lines = text.split(separator: "\n").map { line in line.split(separator: "\t").first.map { $0.map(String.init) } ?? [] }
         let h = NGramHasher(vocabularySize: 5000, buckets: 2_000_000, tokenNgrams: 3, characterNgrams: nil)
         let ids = lines.map { [Int32](repeating: 2, count: $0.count) }
         var bags = RaggedRows(), scratch: [UInt32] = []
-        let start = DispatchTime.now().uptimeNanoseconds
         for (tokens, lineIds) in zip(lines, ids) { bags.appendBag { h.appendFeatures(tokens: tokens, ids: lineIds, to: &$0, scratch: &scratch) } }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        print("NGramHasher: \(lines.count) THUCNews lines, \(bags.ids.count) rows in \(String(format: "%.3f", seconds)) s")
         XCTAssertEqual(bags.count, lines.count)
         XCTAssertEqual(bags.ids.count, lines.reduce(0) { $0 + 3 * $1.count - 3 })   // n + (n-1) + (n-2) per line (all have >= 4 characters)
         XCTAssertTrue(bags.ids.allSatisfy { $0 >= 0 && Int($0) < h.rowCount })
