@@ -120,9 +120,11 @@ extension Checkpoint {
             for t in header.tensors {
                 let base = dataStart + t.offset * 4
                 let values = [Float](unsafeUninitializedCapacity: t.count) { buffer, initialized in
-                    for i in 0..<t.count {
-                        let bits = raw.loadUnaligned(fromByteOffset: base + i * 4, as: UInt32.self)
-                        buffer[i] = Float(bitPattern: UInt32(littleEndian: bits))
+                    // The data are little-endian Float32: a copy on little-endian hosts (all we
+                    // build for), a byte swap per value elsewhere.
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[base..<(base + t.count * 4)]))
+                    if 1.littleEndian != 1 {
+                        for i in 0..<t.count { buffer[i] = Float(bitPattern: UInt32(littleEndian: buffer[i].bitPattern)) }
                     }
                     initialized = t.count
                 }

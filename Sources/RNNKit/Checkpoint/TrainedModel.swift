@@ -61,8 +61,7 @@ public struct TrainedModel {
             throw RNNError.input("checkpoint does not fit the model its header describes: \(stored) floats of data, "
                                  + "the model needs at least \(spec.weightCountLowerBound)", file: path)
         }
-        var rng = RandomSource(seed: 0)
-        let model = TextClassifier(spec: spec, rng: &rng)
+        let model = TextClassifier.forLoading(spec: spec)
         do { try checkpoint.load(into: model.parameters) } catch let error as RNNError {
             throw RNNError.input(error.message, file: path)
         }

@@ -23,8 +23,10 @@ public final class Embedding: ParameterOwner {
     }
 
     /// Rows drawn from N(0, 1) as `torch.nn.Embedding` does, then the padding row set to zero.
+    /// `draw: false` leaves them zero, for a table whose values are loaded next (a checkpoint):
+    /// the Box-Muller draws were a tenth of rnn-predict's start-up.
     public init(vocabularySize: Int, dimension: Int, padIndex: Int?, name: String = "embedding",
-                frozen: Bool = false, rng: inout RandomSource) {
+                frozen: Bool = false, draw: Bool = true, rng: inout RandomSource) {
         precondition(vocabularySize > 0 && dimension > 0, "embedding needs a positive size")
         precondition(padIndex.map { $0 >= 0 && $0 < vocabularySize } ?? true, "padding row out of range")
         self.vocabularySize = vocabularySize
@@ -33,7 +35,7 @@ public final class Embedding: ParameterOwner {
         self.weight = Parameter(name: "\(name).weight", shape: [vocabularySize, dimension], frozen: frozen)
         let w = weight.value.data
         var i = 0
-        let count = vocabularySize * dimension
+        let count = draw ? vocabularySize * dimension : 0
         while i < count {
             let (a, b) = Embedding.standardNormalPair(&rng)
             w[i] = a

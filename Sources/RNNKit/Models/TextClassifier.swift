@@ -28,11 +28,21 @@ public final class TextClassifier: ParameterOwner {
     /// Builds the model and draws its initial weights from `rng` in parameter order (embedding
     /// N(0,1), encoder and linears PyTorch's uniform bounds, attention zeros). Call
     /// `spec.validate()` first for specs that come from users.
-    public init(spec: ModelSpec, rng: inout RandomSource) {
+    public convenience init(spec: ModelSpec, rng: inout RandomSource) {
+        self.init(spec: spec, drawEmbedding: true, rng: &rng)
+    }
+
+    /// A model whose weights are loaded next (a checkpoint): the embedding is not drawn.
+    public static func forLoading(spec: ModelSpec) -> TextClassifier {
+        var rng = RandomSource(seed: 0)
+        return TextClassifier(spec: spec, drawEmbedding: false, rng: &rng)
+    }
+
+    private init(spec: ModelSpec, drawEmbedding: Bool, rng: inout RandomSource) {
         let s = spec.effective
         self.spec = s
         embedding = Embedding(vocabularySize: s.vocabularySize, dimension: s.embeddingDim, padIndex: s.padId,
-                              name: "embedding", frozen: s.freezeEmbedding, rng: &rng)
+                              name: "embedding", frozen: s.freezeEmbedding, draw: drawEmbedding, rng: &rng)
         let encoder = RecurrentEncoder(cell: s.cell, inputSize: s.embeddingDim, hiddenSize: s.hiddenSize,
                                        layers: s.layers, bidirectional: s.bidirectional, dropout: s.dropout,
                                        name: s.encoderName, rng: &rng)
