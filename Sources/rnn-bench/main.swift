@@ -12,8 +12,6 @@ let benchUsage = """
       model     training/inference speed and memory of the reference models (see 'rnn-bench model --help')
     """
 
-// As in the tools (ToolMain), so the figures are what users get.
-AllocatorTuning.retainFreedMemory()
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let subcommand = arguments.first else {
     FileHandle.standardError.write(Data((benchUsage + "\n").utf8))

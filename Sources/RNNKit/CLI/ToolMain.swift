@@ -16,7 +16,6 @@ import Foundation
 public enum ToolMain {
     public static func run(_ tool: String? = nil, _ body: () throws -> Int32) -> Never {
         let name = tool ?? URL(fileURLWithPath: CommandLine.arguments.first ?? "rnn").lastPathComponent
-        AllocatorTuning.retainFreedMemory()
         // A closed pipe must surface as EPIPE from write(2) (stdout: a quiet end; stderr:
         // ignored), not kill the tool with SIGPIPE in the middle of a checkpoint.
         signal(SIGPIPE, SIG_IGN)
