@@ -4,10 +4,10 @@
 Prints one JSON object per measurement on stdout. Run by scripts/bench.sh inside the
 virtualenv it creates; never by the tests.
 
-  torch_reference.py --data TRAIN.tsv --model textrnn|textrcnn --threads 2 --what train|infer|latency|memory
+  torch_reference.py --data TRAIN.tsv --model textrnn|textrcnn|textrcnn_reference --threads 2 --what train|infer|latency|memory
 
-Mirrors configs/thucnews_textrnn.json and configs/thucnews_textrcnn.json (the TextRCNN is the
-"paper" variant, our default). Every sequence is padded to 32 steps and the LSTM runs over all
+Mirrors configs/thucnews_textrnn.json, configs/thucnews_textrcnn.json (the "paper" variant, our
+default) and configs/thucnews_textrcnn_reference.json (the reference repository's variant). Every sequence is padded to 32 steps and the LSTM runs over all
 of them, as the reference repository does. Latency is the mean over many single sentences.
 """
 import argparse, json, os, resource, sys, time
@@ -89,6 +89,25 @@ class TextRCNN(nn.Module):
         return self.fc(self.dropout(z.max(1).values))
 
 
+class TextRCNNReference(nn.Module):
+    """Chinese-Text-Classification-Pytorch's TextRCNN, our `rcnn_variant: reference`: embedding 300 ->
+    1-layer BiLSTM 256 -> relu([e[t] | fwd out at t | bwd out at t]) -> max over time -> fc (no projection)."""
+
+    def __init__(self, vocab, classes=10, hidden=256):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, 300, padding_idx=0)
+        self.lstm = nn.LSTM(300, hidden, 1, bidirectional=True, batch_first=True)
+        self.fc = nn.Linear(2 * hidden + 300, classes)
+
+    def forward(self, ids, lengths):
+        e = self.embedding(ids)
+        out, _ = self.lstm(e)
+        return self.fc(F.relu(torch.cat([e, out], 2)).max(1).values)
+
+
+MODELS = {"textrnn": TextRNN, "textrcnn": TextRCNN, "textrcnn_reference": TextRCNNReference}
+
+
 def batches(n, size, step):
     start = (step * size) % max(1, n - size)
     return slice(start, start + size)
@@ -97,7 +116,7 @@ def batches(n, size, step):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
-    ap.add_argument("--model", choices=["textrnn", "textrcnn"], required=True)
+    ap.add_argument("--model", choices=sorted(MODELS), required=True)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--what", choices=["train", "infer", "latency", "memory"], required=True)
     ap.add_argument("--batches", type=int, default=30)
@@ -106,7 +125,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     ids, lengths, labels, vocab = load(args.data, 10**9)
-    model = TextRNN(vocab) if args.model == "textrnn" else TextRCNN(vocab)
+    model = MODELS[args.model](vocab)
     n = ids.size(0)
     result = {"impl": "pytorch", "torch": torch.__version__, "model": args.model, "what": args.what, "threads": args.threads}
 
