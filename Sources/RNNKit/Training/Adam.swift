@@ -34,53 +34,22 @@ public final class Adam: Optimizer {
 
     public func step(_ parameters: [Parameter], learningRate lr: Float) {
         stepCount += 1
-        let t = Double(stepCount)
-        // Bias corrections in Double, then rounded once, as PyTorch does with Python floats.
-        let stepSize = Float(Double(lr) / (1 - pow(Double(beta1), t)))
-        let sqrtCorrection2 = Float((1 - pow(Double(beta2), t)).squareRoot())
-        let b1 = beta1, b2 = beta2, oneMinusB1 = 1 - beta1, oneMinusB2 = 1 - beta2, eps = eps
         let wd = weightDecay
         let decay: Float = 1 - lr * weightDecay
+        let kernel = AdamKernel(beta1: beta1, beta2: beta2, eps: eps, learningRate: lr, step: stepCount,
+                                coupledDecay: decoupled ? 0 : wd)
         for p in parameters where !p.frozen {
             let s = state(for: p)
             let n = p.value.count
-            let w = p.value.data, g = p.grad.data, m = s.m.data, v = s.v.data
-            let coupled = !decoupled && wd != 0
+            let w = p.value.data, g = UnsafePointer(p.grad.data), m = s.m.data, v = s.v.data
+            let decoupled = decoupled
             // Every element is updated on its own, so splitting the elements over threads gives
             // the same bits for any thread count (the embedding alone is millions of elements).
             Parallel.forRanges(count: n, minimumPerTask: Adam.minimumElementsPerTask) { range in
                 if decoupled && wd != 0 {
                     for i in range { w[i] *= decay }
                 }
-                // SIMD8 body and scalar tail run the same operations in the same order (IEEE
-                // sqrt and division are exact per lane), so every element rounds the same either way.
-                typealias V = SIMD8<Float>
-                let vb1 = V(repeating: b1), vb2 = V(repeating: b2), v1b1 = V(repeating: oneMinusB1)
-                let v1b2 = V(repeating: oneMinusB2), vEps = V(repeating: eps), vWd = V(repeating: wd)
-                let vCorr = V(repeating: sqrtCorrection2), vStep = V(repeating: stepSize)
-                var i = range.lowerBound
-                while i + 8 <= range.upperBound {
-                    let wi = UnsafeRawPointer(w + i).loadUnaligned(as: V.self)
-                    var gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
-                    if coupled { gi = gi + vWd * wi }
-                    let mi = vb1 * UnsafeRawPointer(m + i).loadUnaligned(as: V.self) + v1b1 * gi
-                    let vi = vb2 * UnsafeRawPointer(v + i).loadUnaligned(as: V.self) + v1b2 * (gi * gi)
-                    UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
-                    UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
-                    let denom = vi.squareRoot() / vCorr + vEps
-                    UnsafeMutableRawPointer(w + i).storeBytes(of: wi - vStep * (mi / denom), as: V.self)
-                    i += 8
-                }
-                while i < range.upperBound {
-                    let gi = coupled ? g[i] + wd * w[i] : g[i]
-                    let mi = b1 * m[i] + oneMinusB1 * gi
-                    let vi = b2 * v[i] + oneMinusB2 * (gi * gi)
-                    m[i] = mi
-                    v[i] = vi
-                    let denom = vi.squareRoot() / sqrtCorrection2 + eps
-                    w[i] -= stepSize * (mi / denom)
-                    i += 1
-                }
+                kernel.update(w: w, g: g, m: m, v: v, range: range)
             }
         }
     }

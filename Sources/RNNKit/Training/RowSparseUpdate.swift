@@ -63,44 +63,13 @@ public final class RowSparseAdam {
             v = Tensor(table.shape)
         }
         stepCount += 1
-        let t = Double(stepCount)
-        // Bias corrections as `Adam` computes them: in Double, rounded once.
-        let stepSize = Float(Double(lr) / (1 - pow(Double(beta1), t)))
-        let sqrtCorrection2 = Float((1 - pow(Double(beta2), t)).squareRoot())
-        let b1 = beta1, b2 = beta2, oneMinusB1 = 1 - beta1, oneMinusB2 = 1 - beta2, eps = eps
+        let kernel = AdamKernel(beta1: beta1, beta2: beta2, eps: eps, learningRate: lr, step: stepCount)
         let w = table.data, g = UnsafePointer(gradient.values.data), mm = m!.data, vv = v!.data
         gradient.rows.withUnsafeBufferPointer { rows in
             Parallel.forRanges(count: rows.count, minimumPerTask: Self.minimumRowsPerTask) { range in
-                typealias V = SIMD8<Float>
-                let vb1 = V(repeating: b1), vb2 = V(repeating: b2), v1b1 = V(repeating: oneMinusB1)
-                let v1b2 = V(repeating: oneMinusB2), vEps = V(repeating: eps)
-                let vCorr = V(repeating: sqrtCorrection2), vStep = V(repeating: stepSize)
                 for slot in range {
                     let base = Int(rows[slot]) * e
-                    let w = w + base, m = mm + base, v = vv + base, g = g + slot * e
-                    // The operations of `Adam.step` (coupled decay off), SIMD8 body and scalar tail alike.
-                    var i = 0
-                    while i + 8 <= e {
-                        let wi = UnsafeRawPointer(w + i).loadUnaligned(as: V.self)
-                        let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
-                        let mi = vb1 * UnsafeRawPointer(m + i).loadUnaligned(as: V.self) + v1b1 * gi
-                        let vi = vb2 * UnsafeRawPointer(v + i).loadUnaligned(as: V.self) + v1b2 * (gi * gi)
-                        UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
-                        UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
-                        let denom = vi.squareRoot() / vCorr + vEps
-                        UnsafeMutableRawPointer(w + i).storeBytes(of: wi - vStep * (mi / denom), as: V.self)
-                        i += 8
-                    }
-                    while i < e {
-                        let gi = g[i]
-                        let mi = b1 * m[i] + oneMinusB1 * gi
-                        let vi = b2 * v[i] + oneMinusB2 * (gi * gi)
-                        m[i] = mi
-                        v[i] = vi
-                        let denom = vi.squareRoot() / sqrtCorrection2 + eps
-                        w[i] -= stepSize * (mi / denom)
-                        i += 1
-                    }
+                    kernel.update(w: w + base, g: g + slot * e, m: mm + base, v: vv + base, range: 0..<e)
                 }
             }
         }
