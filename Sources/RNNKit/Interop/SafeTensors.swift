@@ -47,9 +47,9 @@ public enum SafeTensors {
         let sorted = tensors.sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
         var header = "{"
         if !metadata.isEmpty {
-            header += quoted(metadataKey) + ":{"
+            header += JSONValue.quoted(metadataKey) + ":{"
             header += metadata.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-                .map { quoted($0) + ":" + quoted(metadata[$0]!) }.joined(separator: ",")
+                .map { JSONValue.quoted($0) + ":" + JSONValue.quoted(metadata[$0]!) }.joined(separator: ",")
             header += "}"
         }
         var offset = 0
@@ -60,7 +60,7 @@ public enum SafeTensors {
             if i > 0, sorted[i - 1].name == t.name { throw RNNError.runtime("two tensors are named \(t.name)") }
             if !metadata.isEmpty || i > 0 { header += "," }
             let end = offset + 4 * t.values.count
-            header += quoted(t.name) + ":{\"dtype\":\"F32\",\"shape\":["
+            header += JSONValue.quoted(t.name) + ":{\"dtype\":\"F32\",\"shape\":["
                 + t.shape.map(String.init).joined(separator: ",") + "],\"data_offsets\":[\(offset),\(end)]}"
             offset = end
         }
@@ -78,30 +78,5 @@ public enum SafeTensors {
             }
         }
         return bytes
-    }
-
-    /// A JSON string literal as serde_json writes it (the reference writer's JSON library):
-    /// `"` and `\` escaped, \b \f \n \r \t short, other controls `\u00xx`, everything else raw UTF-8.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }
