@@ -54,6 +54,23 @@ final class TrainToolTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("label_smoothing"), "defaults are filled: \(run.stdout)")
     }
 
+    /// `training.eval_every`: the evaluations inside epochs land in steps.csv and in the report's dots and table.
+    func testEvalEveryWritesStepsCsvAndReportDots() throws {
+        let dir = try temporaryDirectory(self)
+        let config = try Self.writeConfig(in: dir, epochs: 2)
+        let run = try Tools.run("rnn-train", [config.path, "--set", "training.eval_every=2", "--set", "training.batch_size=8"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let runDir = dir.appendingPathComponent("run")
+        let csv = try String(contentsOf: runDir.appendingPathComponent("steps.csv"), encoding: .utf8)
+        let steps = StepEvaluation.records(csv: csv)
+        XCTAssertFalse(steps.isEmpty, csv)
+        XCTAssertEqual(steps.map(\.step), steps.map(\.step).sorted())
+        XCTAssertTrue(steps.allSatisfy { $0.step % 2 == 0 && $0.devMetrics["accuracy"] != nil }, csv)
+        let page = try XMLDocument(data: try Data(contentsOf: runDir.appendingPathComponent("report.html")), options: [])
+        XCTAssertEqual(try page.nodes(forXPath: "//table[@class='steps']/tbody/tr").count, steps.count)
+        XCTAssertEqual(try page.nodes(forXPath: "//*[@data-series='accuracy every 2 steps']/*[local-name()='circle']").count, steps.count)
+    }
+
     func testTrainsWritesCheckpointsLogAndRefusesToClobber() throws {
         let dir = try temporaryDirectory(self)
         let config = try Self.writeConfig(in: dir, epochs: 3)

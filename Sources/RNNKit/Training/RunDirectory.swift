@@ -18,6 +18,8 @@ public struct RunDirectory {
     public static let lockFile = "run.lock"
     /// The HTML report (curves, config, best epoch), rewritten after every epoch.
     public static let reportFile = "report.html"
+    /// Dev scores inside epochs (`training.eval_every`).
+    public static let stepsFile = "steps.csv"
 
     /// Absolute path.
     public let path: String
@@ -48,7 +50,7 @@ public struct RunDirectory {
                 throw error
             }
             // No checkpoint to continue from (or a restart): what an earlier run left is dropped.
-            for name in [lastCheckpoint, bestCheckpoint, logFile, reportFile] { try? fm.removeItem(atPath: directory.file(name)) }
+            for name in [lastCheckpoint, bestCheckpoint, logFile, stepsFile, reportFile] { try? fm.removeItem(atPath: directory.file(name)) }
         }
         // The checkpoint each killed write was to replace is intact: its temp file is only garbage.
         for entry in entries where [lastCheckpoint, bestCheckpoint].contains(where: { Checkpoint.isTemporaryFile(entry, for: $0) }) {

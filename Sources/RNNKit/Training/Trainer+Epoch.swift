@@ -44,12 +44,13 @@ extension Trainer {
         try Checkpoint.write(bytes, to: setup.directory.file(RunDirectory.lastCheckpoint))
     }
 
-    /// RUN_DIR/report.html from the whole log.csv (so it stays right across resumes), written
-    /// atomically after every epoch.
+    /// RUN_DIR/report.html from the whole log.csv and steps.csv (so it stays right across
+    /// resumes), written atomically after every epoch.
     func writeReport() throws {
-        let csv = (try? String(contentsOfFile: setup.directory.file(RunDirectory.logFile), encoding: .utf8)) ?? ""
-        let page = TrainingReport.render(records: EpochRecord.records(csv: csv), config: config,
-                                         bestEpoch: progress.bestEpoch > 0 ? progress.bestEpoch : nil)
+        func read(_ name: String) -> String { (try? String(contentsOfFile: setup.directory.file(name), encoding: .utf8)) ?? "" }
+        let page = TrainingReport.render(records: EpochRecord.records(csv: read(RunDirectory.logFile)), metrics: task.metricNames,
+                                         config: config, bestEpoch: progress.bestEpoch > 0 ? progress.bestEpoch : nil,
+                                         stepEvaluations: StepEvaluation.records(csv: read(RunDirectory.stepsFile)))
         try setup.directory.writeText(page, to: RunDirectory.reportFile)
     }
 

@@ -50,6 +50,8 @@ public final class Trainer {
             dropoutRandom = resume.dropoutRandom
             try EpochLog(path: setup.directory.file(RunDirectory.logFile), metrics: task.metricNames)
                 .truncate(afterEpoch: progress.epochsDone)
+            try StepLog(path: setup.directory.file(RunDirectory.stepsFile), metrics: task.metricNames)
+                .truncate(afterStep: progress.step)
             log("resuming \(resume.path): \(progress.epochsDone) epochs done"
                 + (progress.batchesDoneInEpoch > 0 ? ", \(progress.batchesDoneInEpoch) batches into epoch \(progress.epochsDone + 1)" : ""))
             if resume.dataChanged && progress.batchesDoneInEpoch > 0 {
@@ -73,6 +75,8 @@ public final class Trainer {
 
     /// The run's log.csv, with the task's dev columns.
     var epochLog: EpochLog { EpochLog(path: setup.directory.file(RunDirectory.logFile), metrics: task.metricNames) }
+    /// Its steps.csv (`training.eval_every`), with the same columns.
+    var stepLog: StepLog { StepLog(path: setup.directory.file(RunDirectory.stepsFile), metrics: task.metricNames) }
 
     // MARK: - The loop
 
@@ -107,6 +111,9 @@ public final class Trainer {
                     progressSink.finish(nil)
                     log("step \(progress.step)" + (scores.loss.map { String(format: "  dev loss %.4f", $0) } ?? "")
                         + ProgressText.metricsText(scores.metrics, order: task.metricNames))
+                    let position = Double(epoch - 1) + Double(index + 1) / Double(batches.count)
+                    try stepLog.append(StepEvaluation(step: progress.step, epochPosition: position,
+                                                      devLoss: scores.loss, devMetrics: scores.metrics))
                 }
                 if stopAfterStep == progress.step { stop.request("SIGINT") }
                 // A stop at the epoch's last batch lets the epoch end (dev, log row, checkpoints) first.

@@ -46,9 +46,9 @@ final class ReportTests: XCTestCase {
     }
 
     func testTrainingReportHasTheSeriesTheBestEpochAndEscapedConfig() throws {
-        let steps = [TrainingReport.StepEvaluation(step: 50, epochPosition: 0.5, devLoss: 2.5, devAccuracy: 0.3, devMacroF1: 0.2),
-                     TrainingReport.StepEvaluation(step: 150, epochPosition: 1.5, devLoss: 1.5, devAccuracy: 0.6, devMacroF1: 0.5),
-                     TrainingReport.StepEvaluation(step: 250, epochPosition: 2.5, devLoss: nil, devAccuracy: 0.7, devMacroF1: 0.6)]
+        let steps = [StepEvaluation(step: 50, epochPosition: 0.5, devLoss: 2.5, devMetrics: ["accuracy": 0.3, "macro_f1": 0.2]),
+                     StepEvaluation(step: 150, epochPosition: 1.5, devLoss: 1.5, devMetrics: ["accuracy": 0.6, "macro_f1": 0.5]),
+                     StepEvaluation(step: 250, epochPosition: 2.5, devLoss: nil, devMetrics: ["accuracy": 0.7, "macro_f1": 0.6])]
         let html = TrainingReport.render(records: Self.records(5), config: try Self.config(), bestEpoch: 3, stepEvaluations: steps)
         Self.keep(html, "training-5.html")
         let doc = try parse(html)
@@ -69,6 +69,28 @@ final class ReportTests: XCTestCase {
         let config = try XCTUnwrap(try strings(doc, "//pre[@class='config']").first)
         XCTAssertTrue(config.contains(#""dir": "/runs/a<b>&\"c\"""#), config)
         XCTAssertTrue(html.contains("/runs/a&lt;b&gt;&amp;&quot;c&quot;"), "escaped in the markup")
+    }
+
+    /// Another task's metrics (multi-label here) get their own lines and columns; steps.csv rows
+    /// read back as they were written.
+    func testReportFollowsTheTasksMetricsAndStepLogRoundTrips() throws {
+        let records = (1...3).map { EpochRecord(epoch: $0, trainLoss: 1 / Double($0), devLoss: 0.5,
+                                                devMetrics: ["micro_f1": 0.1 * Double($0), "subset_accuracy": 0.05 * Double($0)],
+                                                learningRate: 0.001, gradientNorm: 1, seconds: 2) }
+        let metrics = ["micro_f1", "subset_accuracy"]
+        let steps = [StepEvaluation(step: 7, epochPosition: 0.25, devLoss: 0.75, devMetrics: ["micro_f1": 0.05, "subset_accuracy": 0.01])]
+        let csv = ([StepEvaluation.header(metrics: metrics)] + steps.map { $0.csvRow(metrics: metrics) }).joined(separator: "\n")
+        XCTAssertEqual(StepEvaluation.records(csv: csv), steps)
+        let html = TrainingReport.render(records: records, metrics: metrics, config: try Self.config(), bestEpoch: 3,
+                                         stepEvaluations: StepEvaluation.records(csv: csv))
+        let doc = try parse(html)
+        let names = Set(try strings(doc, "//*[local-name()='g'][@class='series']/@data-series"))
+        XCTAssertTrue(names.isSuperset(of: ["dev micro-F1", "dev subset accuracy", "micro-F1 every 50 steps"]), "\(names)")
+        XCTAssertFalse(names.contains("dev accuracy"))
+        XCTAssertEqual(try points(doc, series: "dev micro-F1").count, 3)
+        XCTAssertEqual(try strings(doc, "//table[@class='epochs']/thead/tr/th"),
+                       ["epoch", "train loss", "dev loss", "dev micro-F1", "dev subset accuracy", "learning rate", "gradient norm", "seconds"])
+        XCTAssertEqual(try nodes(doc, "//table[@class='steps']/tbody/tr").count, 1)
     }
 
     func testOneEpochAndTwoHundredEpochsStayReadable() throws {
