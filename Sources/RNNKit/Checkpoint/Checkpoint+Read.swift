@@ -16,34 +16,7 @@ extension Checkpoint {
     }
 
     static func readFile(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw RNNError.input("cannot open checkpoint: \(String(cString: strerror(errno)))", file: path)
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw RNNError.input("cannot read checkpoint: \(String(cString: strerror(errno)))", file: path)
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw RNNError.input("not an rnn checkpoint (not a regular file)", file: path)
-        }
-        let size = Int(info.st_size)
-        var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        try bytes.withUnsafeMutableBytes { buffer in
-            while done < size {
-                let n = Glibc_read(fd, buffer.baseAddress! + done, size - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw RNNError.input("cannot read checkpoint: \(String(cString: strerror(errno)))", file: path)
-                }
-                if n == 0 { break }
-                done += n
-            }
-        }
-        if done < size { bytes.removeLast(size - done) }
-        return bytes
+        try WholeFile.read(path, what: "checkpoint")
     }
 
     static func decode(_ bytes: [UInt8], path: String) throws -> Checkpoint {
@@ -144,13 +117,4 @@ extension Checkpoint {
         default: return "\(error)"
         }
     }
-}
-
-@inline(__always)
-private func Glibc_read(_ fd: Int32, _ pointer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.read(fd, pointer, count)
-    #else
-    return Darwin.read(fd, pointer, count)
-    #endif
 }

@@ -34,7 +34,7 @@ public struct RunConfig: Equatable {
     /// parses (numbers, true/false, null, arrays, quoted strings), else taken as
     /// a string. Unknown paths are rejected with a suggestion.
     public static func load(path: String, overrides: [String] = []) throws -> RunConfig {
-        guard let contents = FileManager.default.contents(atPath: path) else {
+        guard let contents = try? WholeFile.read(path, what: "config file") else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             throw RNNError.input(exists ? (isDirectory.boolValue ? "is a folder, not a config file" : "cannot read the config file")

@@ -56,8 +56,8 @@ public enum ExportFolder {
             throw RNNError.input("not an rnn export folder: \(name) is missing (rnn-export writes \(weightsFile), "
                                  + "\(configFile) and \(vocabularyFile))", file: folder)
         }
-        let contents = try parseConfig(try InteropFile.read(path(configFile), what: "config file"), path: path(configFile))
-        let vocabulary = try VocabularyFile.tokens(from: try InteropFile.read(path(vocabularyFile), what: "vocabulary file"),
+        let contents = try parseConfig(try WholeFile.read(path(configFile), what: "config file"), path: path(configFile))
+        let vocabulary = try VocabularyFile.tokens(from: try WholeFile.read(path(vocabularyFile), what: "vocabulary file"),
                                                    path: path(vocabularyFile))
         if let size = contents.vocabularySize, size != vocabulary.count {
             throw RNNError.input("vocab_size is \(size), but \(vocabularyFile) has \(vocabulary.count) tokens",
@@ -126,8 +126,8 @@ public enum ExportFolder {
         }
         var done = false
         defer { if !done { try? fm.removeItem(atPath: temp) } }
-        for (name, bytes) in files { try InteropFile.writeNew(bytes, to: (temp as NSString).appendingPathComponent(name)) }
-        InteropFile.syncFolder(temp)
+        for (name, bytes) in files { try WholeFile.writeNew(bytes, to: (temp as NSString).appendingPathComponent(name)) }
+        WholeFile.syncFolder(temp)
         if occupied {
             try? fm.removeItem(atPath: aside)
             guard rename(target, aside) == 0 else {
@@ -141,7 +141,7 @@ public enum ExportFolder {
             throw RNNError.runtime("cannot rename \(temp): \(reason)", file: folder)
         }
         done = true
-        InteropFile.syncFolder(parent)
+        WholeFile.syncFolder(parent)
         if occupied { try? fm.removeItem(atPath: aside) }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 extension SafeTensors {
     /// Reads and checks a safetensors file: tensors in data order, and the `__metadata__` map.
     public static func read(from path: String) throws -> (tensors: [NamedTensor], metadata: [String: String]) {
-        try decode(try InteropFile.read(path, what: "safetensors file"), path: path)
+        try decode(try WholeFile.read(path, what: "safetensors file"), path: path)
     }
 
     /// One header entry, checked on its own (offsets relative to the data start).

@@ -17,7 +17,7 @@ struct AppendOnlyCSV {
 
     /// Keeps the rows whose first column (an integer: epoch or step) is at most `lastKept`.
     func truncate(keepingFirstColumnUpTo lastKept: Int) throws {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        guard let text = WholeFile.text(path) else { return }
         var kept = [header]
         for line in text.split(separator: "\n").dropFirst() {
             if let n = Int(line.prefix { $0 != "," }), n <= lastKept { kept.append(String(line)) }

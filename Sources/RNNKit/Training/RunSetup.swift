@@ -157,7 +157,7 @@ public final class RunSetup {
     /// folder's config.json (written when the run started), when that is readable.
     static func checkBelongs(_ stored: RunConfig, to directory: RunDirectory, checkpoint: String) throws {
         let path = directory.file(RunDirectory.configFile)
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+        guard let text = WholeFile.text(path),
               let own = try? RunConfig.parse(json: text, path: path) else { return }
         let fields = stored.differences(from: own)
         guard fields.isEmpty else {

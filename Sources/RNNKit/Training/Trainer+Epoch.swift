@@ -47,7 +47,7 @@ extension Trainer {
     /// RUN_DIR/report.html from the whole log.csv and steps.csv (so it stays right across
     /// resumes), written atomically after every epoch.
     func writeReport() throws {
-        func read(_ name: String) -> String { (try? String(contentsOfFile: setup.directory.file(name), encoding: .utf8)) ?? "" }
+        func read(_ name: String) -> String { WholeFile.text(setup.directory.file(name)) ?? "" }
         let page = TrainingReport.render(records: EpochRecord.records(csv: read(RunDirectory.logFile)), metrics: task.metricNames,
                                          config: config, bestEpoch: progress.bestEpoch > 0 ? progress.bestEpoch : nil,
                                          stepEvaluations: StepEvaluation.records(csv: read(RunDirectory.stepsFile)))
