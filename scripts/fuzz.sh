@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-60}
 SWIFTC=${SWIFTC:-swiftc}
 OUT=.build/fuzz
-ALL_TARGETS=(checkpoint config corpus_tsv corpus_fasttext corpus_jsonl)
+ALL_TARGETS=(checkpoint config corpus_tsv corpus_fasttext corpus_jsonl run_folder)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=("${ALL_TARGETS[@]}")
 mkdir -p "$OUT"
@@ -62,7 +62,7 @@ for t in "${TARGETS[@]}"; do
         "$work" "fuzz/corpus/$t" > "$log" 2>&1
     rc=$?
     set -e
-    last=$(grep -E "^#[0-9]+" "$log" | tail -1)
+    last=$(grep -E "^#[0-9]+" "$log" | tail -1 || true)   # none when the seeds themselves fail
     execs=$(grep -E "stat::number_of_executed_units" "$log" | awk '{s+=$2} END {print s+0}')
     cov=$(echo "$last" | grep -oE "cov: [0-9]+" || echo "cov: ?")
     ft=$(echo "$last" | grep -oE "ft: [0-9]+" || echo "ft: ?")
