@@ -4,7 +4,8 @@ corpus in fastText format (`__label__a __label__b text`), for configs/sample_mul
 the multi-label tests.
 
 Deterministic: its own 64-bit generator (splitmix64), no library randomness, so the same bytes on
-every Python 3. Run from anywhere: python3 scripts/make_multilabel_sample.py
+every Python 3. Run from anywhere: python3 scripts/make_multilabel_sample.py [OUT_DIR]
+(default: the repository's data/ folder; a test regenerates into a temporary folder and compares).
 
 Each text draws 1 to 3 of 6 topics (1: 50%, 2: 35%, 3: 15%), then 6 to 14 words: per word, with
 probability 0.55 a word of one of its topics (each topic has 14 words, 3 of which it shares with
@@ -13,6 +14,7 @@ words were all drawn away keeps one word, so every label leaves a trace; ambigui
 shared words and the fillers.
 """
 import os
+import sys
 
 TOPICS = {
     "sports": "match goal team coach league striker season score stadium referee injury transfer fans final",
@@ -75,7 +77,7 @@ def write(path, lines):
 
 
 def main():
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
     rng = SplitMix64(20261201)
     write(os.path.join(root, "multilabel_train.txt"), [example(rng) for _ in range(2000)])
     write(os.path.join(root, "multilabel_dev.txt"), [example(rng) for _ in range(500)])
