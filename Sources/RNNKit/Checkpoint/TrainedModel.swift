@@ -10,6 +10,9 @@ public struct TrainedModel {
     public let vocabulary: Vocabulary
     public let labels: [String]
     public let model: TextClassifier
+    /// Multi-label models (`config.data.multiLabel`): the decision threshold, one for every label
+    /// or one per label (tuned on dev); empty for single-label models.
+    public let thresholds: [Float]
 
     /// Metadata keys of the checkpoints this tool writes.
     enum Key {
@@ -18,16 +21,22 @@ public struct TrainedModel {
         static let progress = "progress"
         static let optimizer = "optimizer"
         static let role = "role"
+        /// Multi-label thresholds, `Float` descriptions joined by commas (they read back exactly).
+        static let thresholds = "thresholds"
     }
     static let formatName = "rnn-text-classifier"
 
-    public init(config: RunConfig, tokenizer: Tokenizer, vocabulary: Vocabulary, labels: [String], model: TextClassifier) {
+    public init(config: RunConfig, tokenizer: Tokenizer, vocabulary: Vocabulary, labels: [String], model: TextClassifier,
+                thresholds: [Float] = []) {
         self.config = config
         self.tokenizer = tokenizer
         self.vocabulary = vocabulary
         self.labels = labels
         self.model = model
+        self.thresholds = thresholds
     }
+
+    public var isMultiLabel: Bool { config.data.multiLabel }
 
     /// Reads and validates a checkpoint, then rebuilds the model from it.
     public static func load(checkpoint path: String) throws -> (TrainedModel, Checkpoint) {
@@ -65,16 +74,30 @@ public struct TrainedModel {
         do { try checkpoint.load(into: model.parameters) } catch let error as RNNError {
             throw RNNError.input(error.message, file: path)
         }
+        let thresholds = try config.data.multiLabel ? storedThresholds(meta, labelCount: meta.labels.count, path: path) : []
         let trained = TrainedModel(config: config, tokenizer: Tokenizer(config: config.tokenizer),
-                                   vocabulary: vocabulary, labels: meta.labels, model: model)
+                                   vocabulary: vocabulary, labels: meta.labels, model: model, thresholds: thresholds)
         return (trained, checkpoint)
     }
 
     /// The checkpoint of this model: its weights, config, vocabulary and labels.
     func checkpoint() -> Checkpoint {
-        let values: [String: String] = [Key.format: Self.formatName, Key.config: config.resolvedJSON()]
+        var values: [String: String] = [Key.format: Self.formatName, Key.config: config.resolvedJSON()]
+        if isMultiLabel { values[Key.thresholds] = thresholds.map { String($0) }.joined(separator: ",") }
         return Checkpoint(metadata: CheckpointMetadata(values: values, vocabulary: vocabulary.tokens, labels: labels),
                           tensors: Checkpoint.tensors(from: model.parameters))
+    }
+
+    /// A multi-label checkpoint's thresholds: one, or one per label, each in (0, 1).
+    static func storedThresholds(_ meta: CheckpointMetadata, labelCount: Int, path: String) throws -> [Float] {
+        let text = meta.values[Key.thresholds] ?? ""
+        let values = text.split(separator: ",").compactMap { Float($0) }
+        guard !text.isEmpty, values.count == text.split(separator: ",", omittingEmptySubsequences: false).count,
+              values.count == 1 || values.count == labelCount, values.allSatisfy({ $0 > 0 && $0 < 1 }) else {
+            throw RNNError.input("the multi-label thresholds stored in this checkpoint are missing or invalid "
+                                 + "(expected 1 or \(labelCount) numbers in (0, 1))", file: path)
+        }
+        return values
     }
 
     /// Encodes raw texts the way training did (same tokenizer, vocabulary, truncation).

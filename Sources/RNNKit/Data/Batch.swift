@@ -9,21 +9,25 @@ public struct Batch {
     public let mask: SequenceMask
     /// Class index per sequence; empty for unlabelled text (prediction).
     public let labels: [Int]
+    /// Label ids per sequence for multi-label data (`labels` is then empty); else empty.
+    public let targets: [[Int]]
 
-    public init(ids: [Int32], lengths: [Int], steps: Int, labels: [Int] = []) {
+    public init(ids: [Int32], lengths: [Int], steps: Int, labels: [Int] = [], targets: [[Int]] = []) {
         precondition(ids.count == steps * lengths.count, "\(ids.count) ids for \(steps) steps of \(lengths.count) sequences")
         precondition(labels.isEmpty || labels.count == lengths.count, "\(labels.count) labels for \(lengths.count) sequences")
+        precondition(targets.isEmpty || targets.count == lengths.count, "\(targets.count) label sets for \(lengths.count) sequences")
         self.steps = steps
         self.size = lengths.count
         self.ids = ids
         self.mask = SequenceMask(lengths: lengths, steps: steps)
         self.labels = labels
+        self.targets = targets
     }
 
     public var lengths: [Int] { mask.lengths }
 
     /// Builds a batch from token-id sequences, padding to the longest.
-    public init(sequences: [[Int32]], labels: [Int] = [], padId: Int32) {
+    public init(sequences: [[Int32]], labels: [Int] = [], targets: [[Int]] = [], padId: Int32) {
         let lengths = sequences.map(\.count)
         let t = lengths.max() ?? 0
         let b = sequences.count
@@ -33,6 +37,6 @@ public struct Batch {
                 for (s, id) in seq.enumerated() { out[s * b + j] = id }
             }
         }
-        self.init(ids: ids, lengths: lengths, steps: t, labels: labels)
+        self.init(ids: ids, lengths: lengths, steps: t, labels: labels, targets: targets)
     }
 }

@@ -22,6 +22,18 @@ public struct DataConfig: Equatable {
     public var invalidUTF8: InvalidUTF8 = .replace
     /// Longest line accepted in a data file, in bytes (without the line ending); a longer one is an error.
     public var maxLineBytes = LineReader.defaultMaxLineBytes
+    /// Several labels per text (`MultiLabelTask`): sigmoid outputs, binary cross-entropy.
+    public var multiLabel = false
+    /// TSV multi-label: what separates the names in the label column.
+    public var labelSeparator = ","
+    /// Multi-label decision threshold: one for every label, or tuned per label on dev.
+    public var threshold: LabelThreshold = .fixed(0.5)
+
+    /// `data.threshold`: a probability, or "tune" (per label, on dev, stored in the checkpoint).
+    public enum LabelThreshold: Equatable {
+        case fixed(Double)
+        case tune
+    }
 
     public init(train: String, dev: String? = nil, format: Format = .tsv, classes: String? = nil) {
         self.train = train
@@ -102,7 +114,7 @@ public struct ScheduleConfig: Equatable {
 }
 
 public struct EarlyStoppingConfig: Equatable {
-    public enum Metric: String, CaseIterable { case accuracy, macroF1 = "macro_f1", loss }
+    public enum Metric: String, CaseIterable { case accuracy, macroF1 = "macro_f1", microF1 = "micro_f1", subsetAccuracy = "subset_accuracy", loss }
     public var metric: Metric = .accuracy
     /// 0 = off.
     public var patience = 0

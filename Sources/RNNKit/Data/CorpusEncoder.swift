@@ -7,14 +7,14 @@ enum CorpusEncoder {
     /// Encodes with a known vocabulary (dev files, resumed runs).
     static func encode(path: String, config: DataConfig, labels: inout LabelSet, allowNewLabels: Bool,
                        tokenizer: Tokenizer, vocabulary: Vocabulary, log: (String) -> Void) throws -> EncodedDataset {
-        var sequences: [[Int32]] = [], classes: [Int] = [], lines: [Int] = []
+        var sequences: [[Int32]] = [], classes: [Int] = [], lines: [Int] = [], sets: [[Int]] = []
         try CorpusReader.forEachExample(path: path, config: config, labels: &labels, allowNewLabels: allowNewLabels,
                                         log: log) { example in
             sequences.append(vocabulary.encode(tokenizer.tokens(example.text)))
-            classes.append(example.label)
+            if config.multiLabel { sets.append(example.labelSet) } else { classes.append(example.label) }
             lines.append(example.line)
         }
-        return EncodedDataset(sequences: sequences, labels: classes, lines: lines)
+        return EncodedDataset(sequences: sequences, labels: classes, lines: lines, labelSets: sets)
     }
 
     /// Reads the training file once, building its vocabulary on the way: every
@@ -32,7 +32,7 @@ enum CorpusEncoder {
         var tokenCounts: [Int] = []
         var total = 0
         let maxLength = tokenizer.config.maxLength
-        var sequences: [[Int32]] = [], classes: [Int] = [], lines: [Int] = []
+        var sequences: [[Int32]] = [], classes: [Int] = [], lines: [Int] = [], sets: [[Int]] = []
         try CorpusReader.forEachExample(path: path, config: config, labels: &labels, allowNewLabels: allowNewLabels,
                                         log: log) { example in
             let tokens = tokenizer.tokens(example.text, truncate: false)
@@ -56,7 +56,7 @@ enum CorpusEncoder {
                 if position < maxLength { ids.append(id) }
             }
             sequences.append(ids)
-            classes.append(example.label)
+            if config.multiLabel { sets.append(example.labelSet) } else { classes.append(example.label) }
             lines.append(example.line)
         }
         provisionalId = [:]
@@ -68,7 +68,7 @@ enum CorpusEncoder {
                 for j in ids.indices { ids[j] = finalId[Int(ids[j])] }
             }
         }
-        return (EncodedDataset(sequences: sequences, labels: classes, lines: lines), vocabulary)
+        return (EncodedDataset(sequences: sequences, labels: classes, lines: lines, labelSets: sets), vocabulary)
     }
 
     /// Approximate heap bytes of an encoded dataset: per example the id array's

@@ -5,12 +5,16 @@ public struct Example: Equatable {
     public var text: String
     /// Index into the run's `LabelSet`.
     public var label: Int
+    /// Multi-label data (`data.multi_label`): every label of the text, first occurrences in the
+    /// order written (`label` is the first); empty for single-label data.
+    public var labelSet: [Int]
     /// 1-based line in the source file.
     public var line: Int
 
-    public init(text: String, label: Int, line: Int) {
+    public init(text: String, label: Int, labelSet: [Int] = [], line: Int) {
         self.text = text
         self.label = label
+        self.labelSet = labelSet
         self.line = line
     }
 }
@@ -122,11 +126,14 @@ public enum CorpusReader {
 
     /// Reads a whole file into memory. `settings` says where messages tell the user to change
     /// a setting (config fields, or rnn-eval's options).
+    /// `singleLabelOnly`: a fastText line with several labels is an error instead of keeping its
+    /// first (scoring a single-label model on multi-label data would silently drop labels).
     public static func read(path: String, config: DataConfig, labels: inout LabelSet, allowNewLabels: Bool,
-                            settings: ReaderSettings = .config, log: (String) -> Void) throws -> [Example] {
+                            settings: ReaderSettings = .config, singleLabelOnly: Bool = false,
+                            log: (String) -> Void) throws -> [Example] {
         var examples: [Example] = []
         _ = try forEachExample(path: path, config: config, labels: &labels, allowNewLabels: allowNewLabels,
-                               settings: settings, log: log) {
+                               settings: settings, singleLabelOnly: singleLabelOnly, log: log) {
             examples.append($0)
         }
         return examples
@@ -137,8 +144,8 @@ public enum CorpusReader {
     /// the label at the line's end (TSV) or break its JSON.
     @discardableResult
     public static func forEachExample(path: String, config: DataConfig, labels: inout LabelSet, allowNewLabels: Bool,
-                                      settings: ReaderSettings = .config, log: (String) -> Void,
-                                      _ body: (Example) throws -> Void) throws -> CorpusSummary {
+                                      settings: ReaderSettings = .config, singleLabelOnly: Bool = false,
+                                      log: (String) -> Void, _ body: (Example) throws -> Void) throws -> CorpusSummary {
         let reader = try LineReader(path: path, maxLineBytes: config.maxLineBytes,
                                     longLines: .error(limitName: settings.maxLineBytes))
         var decoder = UTF8LineDecoder(file: path, policy: config.invalidUTF8)
@@ -149,20 +156,32 @@ public enum CorpusReader {
                 continue
             }
             let text = try decoder.decode(line)
-            let (body_, label) = try split(text, format: config.format, config: config, settings: settings,
-                                           path: path, line: line.number)
+            let body_: String, raw: [RawLabel]
+            if config.multiLabel {
+                (body_, raw) = try splitMultiLabel(text, config: config, settings: settings, path: path, line: line.number)
+            } else {
+                let (text, label) = try split(text, format: config.format, config: config, settings: settings,
+                                              singleLabelOnly: singleLabelOnly, path: path, line: line.number)
+                (body_, raw) = (text, [label])
+            }
             if body_.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) {
                 summary.emptyTexts += 1
                 if summary.firstEmptyTextLine == nil { summary.firstEmptyTextLine = line.number }
                 continue
             }
-            guard let index = try resolve(label, labels: &labels, allowNewLabels: allowNewLabels, config: config,
-                                          settings: settings, path: path, line: line.number) else {
+            // A multi-label line with one unknown label is skipped whole: its gold set is unknown.
+            var ids: [Int] = [], skipped = false
+            for label in raw {
+                guard let index = try resolve(label, labels: &labels, allowNewLabels: allowNewLabels, config: config,
+                                              settings: settings, path: path, line: line.number) else { skipped = true; break }
+                if !ids.contains(index) { ids.append(index) }   // a name and its index are one label
+            }
+            if skipped {
                 summary.unknownLabelsSkipped += 1
                 continue
             }
             summary.examples += 1
-            try body(Example(text: body_, label: index, line: line.number))
+            try body(Example(text: body_, label: ids[0], labelSet: config.multiLabel ? ids : [], line: line.number))
         }
         summary.invalidUTF8Lines = decoder.invalidLines
         decoder.finish(log: log)
@@ -185,8 +204,9 @@ public enum CorpusReader {
 
     /// The text and raw label of a line; a label name holding a control character is an error.
     static func split(_ text: String, format: DataConfig.Format, config: DataConfig, settings: ReaderSettings = .config,
-                      path: String, line: Int) throws -> (String, RawLabel) {
-        let (body, label) = try splitFields(text, format: format, config: config, settings: settings, path: path, line: line)
+                      singleLabelOnly: Bool = false, path: String, line: Int) throws -> (String, RawLabel) {
+        let (body, label) = try splitFields(text, format: format, config: config, settings: settings,
+                                            singleLabelOnly: singleLabelOnly, path: path, line: line)
         if case .name(let name) = label, let problem = LabelText.problem(in: name, prefix: format == .jsonl ? "" : "label ") {
             throw RNNError.input(problem, file: path, line: line, field: format == .jsonl ? config.labelField : nil)
         }
@@ -194,7 +214,7 @@ public enum CorpusReader {
     }
 
     static func splitFields(_ text: String, format: DataConfig.Format, config: DataConfig, settings: ReaderSettings,
-                            path: String, line: Int) throws -> (String, RawLabel) {
+                            singleLabelOnly: Bool = false, path: String, line: Int) throws -> (String, RawLabel) {
         switch format {
         case .tsv:
             guard let tab = text.lastIndex(of: "\t") else {
@@ -218,29 +238,19 @@ public enum CorpusReader {
                 throw RNNError.input("no label: expected \(config.labelPrefix)NAME before the text", file: path, line: line)
             }
             guard !first.isEmpty else { throw RNNError.input("empty label name after \(config.labelPrefix)", file: path, line: line) }
+            if singleLabelOnly && labels.count > 1 {
+                throw RNNError.input("\(labels.count) labels on one line, but the model is single-label (trained without "
+                                     + "data.multi_label); score multi-label data with a multi-label model", file: path, line: line)
+            }
             return (String(rest), .name(String(first)))
         case .jsonl:
-            let document: JSONDocument
-            do {
-                document = try JSONParser.parse(text)
-            } catch let e as JSONParser.SyntaxError {
-                throw RNNError.input("invalid JSON at column \(e.column): \(e.message)", file: path, line: line)
-            }
-            guard case .object = document.root else {
-                throw RNNError.input("expected a JSON object, got \(document.root.typeName)", file: path, line: line)
-            }
-            guard let textValue = document.root[config.textField] else {
-                throw RNNError.input("missing field \"\(config.textField)\"", file: path, line: line, field: config.textField)
-            }
-            guard case .string(let body) = textValue else {
-                throw RNNError.input("expected a string, got \(textValue.quotedForMessage)", file: path, line: line, field: config.textField)
-            }
-            guard let labelValue = document.root[config.labelField] else {
-                throw RNNError.input("missing field \"\(config.labelField)\"", file: path, line: line, field: config.labelField)
-            }
+            let (body, labelValue) = try jsonFields(text, config: config, path: path, line: line)
             switch labelValue {
             case .string(let s) where !s.isEmpty: return (body, .name(s))
             case .number(let d, _) where d.rounded() == d && abs(d) < 1e15: return (body, .index(Int(d)))
+            case .array:
+                throw RNNError.input("a list of labels needs data.multi_label: true (this \(settings == .config ? "config" : "model") "
+                                     + "is single-label)", file: path, line: line, field: config.labelField)
             default:
                 throw RNNError.input("expected a label name (string) or class index (integer), got \(labelValue.quotedForMessage)",
                                      file: path, line: line, field: config.labelField)

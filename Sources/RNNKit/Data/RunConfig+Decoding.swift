@@ -91,6 +91,7 @@ struct ConfigDecoder {
         if model.kind == .textrcnn, model.pooling != .last {
             throw fail("model.pooling", "applies to model.kind \"textrnn\" and \"bilstm\" only; textrcnn always max-pools (remove the field)")
         }
+        try checkMultiLabel(config)
         let training = config.training
         if training.nesterov, training.optimizer != .sgd || training.momentum <= 0 {
             throw fail("training.nesterov", "needs training.optimizer \"sgd\" and training.momentum > 0")
@@ -99,6 +100,23 @@ struct ConfigDecoder {
         if checkFiles, config.data.dev == nil, training.earlyStopping.patience > 0 {
             throw fail("training.early_stopping.patience",
                        "early stopping needs a dev set, and data.dev is null (set data.dev, or patience 0 to train every epoch)")
+        }
+    }
+
+    /// `data.multi_label` and the fields that only make sense with (or without) it.
+    private func checkMultiLabel(_ config: RunConfig) throws {
+        let data = config.data
+        if data.labelSeparator.isEmpty { throw fail("data.label_separator", "must not be empty") }
+        guard data.multiLabel else { return }
+        // Only for a config about to be run (as for early stopping below).
+        if checkFiles, data.threshold == .tune, data.dev == nil {
+            throw fail("data.threshold", "\"tune\" chooses thresholds on the dev set, and data.dev is null (set data.dev, or a number)")
+        }
+        if config.training.classWeights != .none {
+            throw fail("training.class_weights", "applies to single-label classification, not data.multi_label")
+        }
+        if config.training.labelSmoothing != 0 {
+            throw fail("training.label_smoothing", "applies to single-label classification, not data.multi_label")
         }
     }
 

@@ -25,6 +25,24 @@ extension RunConfig {
         .integer("data.max_line_bytes", \.data.maxLineBytes, min: 1,
                  help: "longest line of a data file, in bytes without the line ending; a longer line is an error naming file and line (`data.max_line_bytes`), so a file without line breaks (`/dev/zero`, a binary) ends at once instead of filling memory. An error, not a cut: the label sits at the end of a TSV line and a cut JSON line is no JSON"),
 
+        .bool("data.multi_label", \.data.multiLabel, help: "several labels per text: fastText `__label__a __label__b text`, a JSON-lines array `\"label\": [\"a\", \"b\"]`, or a TSV label column split on `label_separator`; sigmoid outputs with binary cross-entropy, dev scored by micro/macro F1, subset accuracy and Hamming loss (`accuracy` as early-stopping metric means subset accuracy)"),
+        .text("data.label_separator", \.data.labelSeparator, help: "`multi_label` TSV: what separates the label names of the last column (`sports,politics`); names are trimmed of spaces"),
+        .custom("data.threshold", type: "number in (0, 1) | \"tune\"", help: "`multi_label`: a label is predicted when its probability is at least this; `\"tune\"`: per label, the value of 0.05, 0.10, …, 0.95 with the best F1 on dev at each evaluation (needs `dev`), stored in the checkpoint; `rnn-predict --threshold` overrides either",
+                decode: { config, value, decoder in
+                    guard let value else { return }
+                    switch value {
+                    case .string("tune"): config.data.threshold = .tune
+                    case .number(let d, _) where d > 0 && d < 1: config.data.threshold = .fixed(d)
+                    default: throw decoder.mismatch("data.threshold", "a number in (0, 1) or \"tune\"", value)
+                    }
+                },
+                encode: { config in
+                    switch config.data.threshold {
+                    case .tune: return .string("tune")
+                    case .fixed(let d): return .double(d)
+                    }
+                }),
+
         .object("tokenizer"),
         .choice("tokenizer.kind", \.tokenizer.kind, help: "`char`: one token per Unicode scalar (as the THUCNews reference models, Python `list(text)`); `word`: split on runs of Unicode whitespace"),
         .bool("tokenizer.lowercase", \.tokenizer.lowercase, help: "lowercase the text first"),

@@ -10,6 +10,9 @@ public struct PredictionFormat: Equatable {
     public var allProbabilities = false
     /// Raw logits instead of probabilities (`--logits`, LinePredictor+Logits.swift).
     public var logits = false
+    /// Multi-label models: one decision threshold for every label instead of the model's
+    /// (`--threshold`; LinePredictor+MultiLabel.swift).
+    public var threshold: Float?
     public init() {}
 }
 
@@ -23,9 +26,12 @@ public final class LinePredictor {
     public let format: PredictionFormat
     /// The model as it predicts: weights, packs and per-token tables, built once.
     let plan: InferencePlan
+    /// Multi-label models: the thresholds a label's probability must reach; empty otherwise.
+    let thresholds: [Float]
 
     public init(trained: TrainedModel, format: PredictionFormat) throws {
         guard format.topK >= 1 else { throw RNNError.usage("--top-k must be at least 1, got \(format.topK)") }
+        thresholds = try Self.thresholds(trained, format: format)
         self.trained = trained
         var f = format
         f.topK = min(format.topK, trained.labels.count)
@@ -37,6 +43,10 @@ public final class LinePredictor {
     public func probabilities(_ texts: [String]) -> [[Float]] {
         guard !texts.isEmpty else { return [] }
         let dataset = trained.encode(texts)
+        if trained.isMultiLabel {
+            let p = plan.predictMultiLabel(dataset, batchSize: max(texts.count, 1), padId: trained.vocabulary.padId)
+            return (0..<texts.count).map { Array(p.probabilities[$0 * p.labelCount..<($0 + 1) * p.labelCount]) }
+        }
         let predictions = plan.predict(dataset, batchSize: max(texts.count, 1), padId: trained.vocabulary.padId)
         let k = predictions.classCount
         return (0..<texts.count).map { Array(predictions.probabilities[$0 * k..<($0 + 1) * k]) }
@@ -45,6 +55,7 @@ public final class LinePredictor {
     /// One output line (without newline) for one text's probabilities.
     public func formatLine(_ probabilities: [Float]) -> String {
         if format.logits { return logitsLine(probabilities) }  // the stream passes logits then
+        if trained.isMultiLabel { return multiLabelLine(probabilities) }
         let ranked = probabilities.indices.sorted { probabilities[$0] != probabilities[$1] ? probabilities[$0] > probabilities[$1] : $0 < $1 }
         let top = ranked.prefix(format.topK)
         let names = trained.labels

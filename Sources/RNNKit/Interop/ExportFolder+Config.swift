@@ -22,7 +22,7 @@ extension ExportFolder {
 
     /// `configText` is the checkpoint's stored config (its resolved JSON), `config` the same parsed.
     static func configJSON(configText: String, config: RunConfig, labels: [String], vocabularySize: Int,
-                           parameterNames: [String], role: String?) -> JSONValue {
+                           parameterNames: [String], role: String?, thresholds: String? = nil) -> JSONValue {
         let spec = ModelSpec(config: config, vocabularySize: vocabularySize, classCount: labels.count, padId: 0).effective
         let t = config.tokenizer
         var members: [JSONValue.Member] = [
@@ -53,6 +53,12 @@ extension ExportFolder {
             .init("parameters", .array(parameterNames.map { .string($0) })),
         ]
         if let role { members.append(.init("rnn_role", .string(role))) }
+        if let thresholds {
+            // Hugging Face's name for sigmoid outputs with binary cross-entropy; the decision
+            // thresholds as numbers (a Float's value is exact in a JSON double).
+            members.append(.init("problem_type", .string("multi_label_classification")))
+            members.append(.init("rnn_thresholds", .array(thresholds.split(separator: ",").map { .double(Double(Float($0) ?? 0)) })))
+        }
         // The stored text as a JSON object (keys in its order): `prettyText` of it gives the text back.
         let runConfig = (try? JSONParser.parse(configText).root) ?? (try? JSONParser.parse(config.resolvedJSON()).root) ?? .null
         members.append(.init("rnn_config", runConfig))
@@ -66,6 +72,8 @@ extension ExportFolder {
         var role: String?
         var parameterNames: [String]?
         var vocabularySize: Int?
+        /// Multi-label thresholds as the checkpoint stores them (`TrainedModel.Key.thresholds`).
+        var thresholds: String?
     }
 
     static func parseConfig(_ bytes: [UInt8], path: String) throws -> ConfigContents {
@@ -126,7 +134,15 @@ extension ExportFolder {
             guard case .number(let d, true) = v, d >= 0, d < 1e15 else { throw bad("vocab_size", "expected a non-negative integer") }
             vocabularySize = Int(d)
         }
+        var thresholds: String?
+        if let t = root["rnn_thresholds"] {
+            guard case .array(let items) = t, !items.isEmpty else { throw bad("rnn_thresholds", "expected an array of numbers in (0, 1)") }
+            thresholds = try items.map {
+                guard case .number(let d, _) = $0, d > 0, d < 1 else { throw bad("rnn_thresholds", "expected an array of numbers in (0, 1)") }
+                return String(Float(d))
+            }.joined(separator: ",")
+        }
         return ConfigContents(configText: runConfig.prettyText, labels: names, role: role,
-                              parameterNames: parameterNames, vocabularySize: vocabularySize)
+                              parameterNames: parameterNames, vocabularySize: vocabularySize, thresholds: thresholds)
     }
 }

@@ -20,7 +20,8 @@ public enum ExportFolder {
     public static let vocabularyFile = "vocab.txt"
 
     /// Metadata keys that describe the model (the others are resume state).
-    static let modelMetadataKeys = [TrainedModel.Key.format, TrainedModel.Key.config, TrainedModel.Key.role]
+    static let modelMetadataKeys = [TrainedModel.Key.format, TrainedModel.Key.config, TrainedModel.Key.role,
+                                    TrainedModel.Key.thresholds]
 
     /// True when `path` names a folder (then `read(from:)` applies, not `Checkpoint.read`).
     public static func isFolder(_ path: String) -> Bool {
@@ -73,6 +74,7 @@ public enum ExportFolder {
         }
         var values = [TrainedModel.Key.format: TrainedModel.formatName, TrainedModel.Key.config: contents.configText]
         values[TrainedModel.Key.role] = contents.role
+        values[TrainedModel.Key.thresholds] = contents.thresholds
         return Checkpoint(metadata: CheckpointMetadata(values: values, vocabulary: vocabulary, labels: contents.labels),
                           tensors: tensors)
     }
@@ -91,7 +93,7 @@ public enum ExportFolder {
         let config = try RunConfig.parse(json: configText, path: "checkpoint config", checkFiles: false)
         let configValue = configJSON(configText: configText, config: config, labels: meta.labels,
                                      vocabularySize: meta.vocabulary.count, parameterNames: part.tensors.map(\.name),
-                                     role: meta.values[TrainedModel.Key.role])
+                                     role: meta.values[TrainedModel.Key.role], thresholds: meta.values[TrainedModel.Key.thresholds])
         let files: [(String, [UInt8])] = [
             (weightsFile, try SafeTensors.encode(part.tensors, metadata: ["format": "pt"])),
             (configFile, Array(configValue.prettyText.utf8)),

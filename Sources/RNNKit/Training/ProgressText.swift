@@ -42,7 +42,7 @@ enum ProgressText {
     /// `  accuracy 0.8512  macro-F1 0.8490` for the metrics present, in `order`.
     static func metricsText(_ values: [String: Double], order: [String]) -> String {
         order.compactMap { name in
-            values[name].map { "  " + (name == "macro_f1" ? "macro-F1" : name.replacingOccurrences(of: "_", with: " "))
+            values[name].map { "  " + (name.hasSuffix("_f1") ? name.dropLast(3) + "-F1" : name.replacingOccurrences(of: "_", with: " "))
                 + String(format: " %.4f", $0) }
         }.joined()
     }

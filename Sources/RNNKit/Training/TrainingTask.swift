@@ -8,9 +8,12 @@
 public protocol TrainingTask: AnyObject {
     /// Every trainable parameter, in checkpoint order.
     var parameters: [Parameter] { get }
-    /// The dev metrics this task reports (log.csv columns `dev_<name>`, higher is better), in order;
-    /// `training.early_stopping.metric` must be one of them or `loss`.
+    /// The dev metrics this task reports (log.csv columns `dev_<name>`), in order;
+    /// `training.early_stopping.metric` must be one of them (higher is better), an alias, or `loss`.
     var metricNames: [String] { get }
+    /// Other names `training.early_stopping.metric` may give a metric by (name: metric); `scoreDev`
+    /// reports them too. Default none.
+    var metricAliases: [String: String] { get }
     /// Lengths of the training examples (the batcher buckets by them).
     var trainLengths: [Int] { get }
     /// Whether there is a dev set to score.
@@ -28,6 +31,10 @@ public protocol TrainingTask: AnyObject {
     /// The checkpoint of the current weights with the metadata a model needs to be rebuilt and
     /// used (config, vocabulary, labels, ...); the trainer adds optimizer and progress.
     func checkpoint() -> Checkpoint
+}
+
+extension TrainingTask {
+    public var metricAliases: [String: String] { [:] }
 }
 
 /// A dev set's scores: the mean loss and the task's metrics by name.
@@ -52,9 +59,11 @@ public enum TrainingTasks {
     /// labels) and its model's initial weights drawn from `initRandom`.
     public static func make(config: RunConfig, resume: ResumeState?, initRandom: inout RandomSource,
                             log: @escaping (String) -> Void) throws -> TrainingTask {
-        let task = try ClassificationTask(config: config, resume: resume, initRandom: &initRandom, log: log)
+        let task: TrainingTask = config.data.multiLabel
+            ? try MultiLabelTask(config: config, resume: resume, initRandom: &initRandom, log: log)
+            : try ClassificationTask(config: config, resume: resume, initRandom: &initRandom, log: log)
         let metric = config.training.earlyStopping.metric.rawValue
-        guard metric == "loss" || task.metricNames.contains(metric) else {
+        guard metric == "loss" || task.metricNames.contains(metric) || task.metricAliases[metric] != nil else {
             throw RNNError.input("this task reports \((task.metricNames + ["loss"]).joined(separator: ", ")), not \(metric)",
                                  file: config.sourcePath, field: "training.early_stopping.metric")
         }

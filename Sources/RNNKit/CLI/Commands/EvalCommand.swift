@@ -4,7 +4,7 @@ import Foundation
 public enum EvalCommand {
     public static let spec = CommandSpec(
         name: "rnn-eval",
-        overview: "Score a trained model on labelled data: accuracy, macro/micro F1, per-class precision/recall/F1, confusion matrix.",
+        overview: "Score a trained model on labelled data: accuracy, macro/micro F1, per-class precision/recall/F1, confusion matrix; for a multi-label model micro/macro F1, per-label precision/recall/F1, subset accuracy and Hamming loss.",
         arguments: [
             .init(name: "checkpoint", help: "A checkpoint written by rnn-train (best.ckpt or last.ckpt)."),
             .init(name: "data", help: "Labelled data, in the training data's format unless --format says otherwise."),
@@ -14,6 +14,7 @@ public enum EvalCommand {
             .init(name: "classes", valueName: "file", help: "Classes file mapping integer labels to names (default: the training one, if any)."),
             .init(flag: "skip-unknown-labels", help: "Count and skip examples whose label the model does not know, instead of failing."),
             .init(flag: "json", help: "Write one JSON document instead of tables."),
+            .init(name: "threshold", valueName: "T", help: MultiLabelOptions.thresholdHelp),
             .init(name: "max-line-bytes", valueName: "n", help: "Longest data line accepted; a longer one is an error naming it (default: the model's data.max_line_bytes)."),
             .init(name: "threads", valueName: "n", help: "Worker threads, 0 = all cores (default: all cores)."),
             .init(name: "report", valueName: "file.html", help: "Also write a self-contained HTML page: confusion matrix heatmap, per-class bars."),
@@ -43,10 +44,12 @@ public enum EvalCommand {
         if let classes = args.value("classes") { dataConfig.classes = classes }
         if let maxLineBytes { dataConfig.maxLineBytes = maxLineBytes }
         dataConfig.unknownLabels = args.flag("skip-unknown-labels") ? .skip : .error
+        if trained.isMultiLabel { return try runMultiLabel(trained, args: args, dataPath: dataPath, dataConfig: dataConfig) }
+        _ = try MultiLabelOptions.thresholds(trained, args: args)   // refuses --threshold
         // Integer labels are class indices only when the model's classes came from a classes file.
         var labels = try LabelSet(names: trained.labels, isFixed: true, acceptsIndices: dataConfig.classes != nil)
         let examples = try CorpusReader.read(path: dataPath, config: dataConfig, labels: &labels, allowNewLabels: false,
-                                             settings: .commandLine, log: { Terminal.writeError($0 + "\n") })
+                                             settings: .commandLine, singleLabelOnly: true, log: { Terminal.writeError($0 + "\n") })
         guard !examples.isEmpty else { throw RNNError.input("no examples to score", file: dataPath) }
         let dataset = EncodedDataset(examples: examples, tokenizer: trained.tokenizer, vocabulary: trained.vocabulary)
         // Scoring only reads the model: an inference plan with the per-token tables.

@@ -11,6 +11,7 @@ public enum PredictCommand {
             .init(flag: "probs", help: "Also write every class's probability (class order)."),
             .init(flag: "logits", help: "Write LABEL then every class's raw logit (class order, %.9g) instead of probabilities; with --json {\"label\", \"logits\"}."),
             .init(flag: "json", help: "Write JSON lines: {\"label\", \"prob\", \"top\" (with --top-k > 1), \"probs\" (with --probs)}."),
+            .init(name: "threshold", valueName: "T", help: MultiLabelOptions.thresholdHelp),
             .init(name: "input-format", valueName: "text|tsv", help: "text: each line is a text; tsv: text<TAB>label lines as rnn-train reads them (split at the last tab, label ignored; a line without a tab is all text).", defaultValue: "text"),
             .init(flag: "id-column", help: "Lines start with ID<TAB>: write the ID and a tab, unchanged, in front of each answer (a line without a tab is an error)."),
             .init(name: "max-line-bytes", valueName: "n", help: "Longer lines are answered from their first N bytes (one warning).", defaultValue: String(LineReader.defaultMaxLineBytes)),
@@ -19,7 +20,9 @@ public enum PredictCommand {
         ],
         discussion: """
             Output: LABEL<TAB>PROB per line; with --top-k K, K label/probability pairs, best first; with --probs, \
-            NAME=PROB for every class after them. In this tab-separated output a label's backslash is written \\\\, \
+            NAME=PROB for every class after them. A multi-label model writes a LABEL<TAB>PROB pair for every label \
+            whose probability reaches its threshold, most probable first (an empty line when none does); \
+            --json {"labels": [{"label", "prob"}, ...]}. In this tab-separated output a label's backslash is written \\\\, \
             '=' as \\=, and control characters as \\t, \\n, \\r or \\uHHHH (rnn-train refuses such labels; older \
             models may hold them); --json escapes as JSON does. An empty input line is predicted as an empty text \
             (the model's answer for no tokens), so output line N always answers input line N. Invalid UTF-8 is \
@@ -47,6 +50,7 @@ public enum PredictCommand {
         options.idColumn = args.flag("id-column")
         options.maxLineBytes = try args.maxLineBytes() ?? LineReader.defaultMaxLineBytes
         format.logits = args.flag("logits")
+        format.threshold = try args.double("threshold").map { Float($0) }
         let (trained, _) = try TrainedModel.load(checkpoint: args.argument("checkpoint")!)
         let predictor = try LinePredictor(trained: trained, format: format)
         _ = try PredictionStream.run(predictor: predictor, input: 0, options: options,
