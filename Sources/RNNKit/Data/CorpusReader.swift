@@ -107,7 +107,8 @@ public struct CorpusSummary: Equatable {
 ///
 /// - TSV: `text<TAB>label`, split on the last tab, so a text may hold tabs.
 /// - fastText: `__label__NAME text`; leading tokens with the prefix are labels
-///   and the first one is used (multi-label lines keep their first label).
+///   and the first one is used (multi-label lines keep their first label), unless
+///   `data.multi_label` asks for all of them (CorpusReader+MultiLabel.swift).
 /// - JSON lines: one object per line, `{"text": ..., "label": ...}` (field
 ///   names configurable), label a string or an integer.
 ///

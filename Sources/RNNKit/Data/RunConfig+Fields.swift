@@ -113,7 +113,7 @@ extension RunConfig {
         .number("training.label_smoothing", \.training.labelSmoothing, .fraction, help: "label smoothing of the cross-entropy (PyTorch definition)"),
 
         .object("training.early_stopping", help: "stop when the dev metric stops improving"),
-        .choice("training.early_stopping.metric", \.training.earlyStopping.metric, help: "dev metric that decides the best checkpoint and early stopping"),
+        .choice("training.early_stopping.metric", \.training.earlyStopping.metric, help: "dev metric that decides the best checkpoint and early stopping; `micro_f1` and `subset_accuracy` are multi-label metrics (`data.multi_label`), where `accuracy` means subset accuracy"),
         .integer("training.early_stopping.patience", \.training.earlyStopping.patience, min: 0, note: " (0 = off)",
                  help: "stop after this many epochs without improvement; 0 = off. Needs `data.dev`"),
 
