@@ -9,6 +9,12 @@ public struct Batch {
     public let mask: SequenceMask
     /// Class index per sequence; empty for unlabelled text (prediction).
     public let labels: [Int]
+    /// Taggers: the tag id of every position `[T * B]` time-major, -1 at padded positions (and,
+    /// in scoring, for a gold tag the model does not know); empty otherwise.
+    public var tokenTags: [Int32] = []
+    /// Taggers with character features: the hashed n-gram rows of every position `[T * B]`
+    /// (empty bags at padded positions); empty otherwise.
+    public var tokenNgrams = RaggedRows()
 
     public init(ids: [Int32], lengths: [Int], steps: Int, labels: [Int] = []) {
         precondition(ids.count == steps * lengths.count, "\(ids.count) ids for \(steps) steps of \(lengths.count) sequences")

@@ -52,7 +52,9 @@ public enum TrainingTasks {
     /// labels) and its model's initial weights drawn from `initRandom`.
     public static func make(config: RunConfig, resume: ResumeState?, initRandom: inout RandomSource,
                             log: @escaping (String) -> Void) throws -> TrainingTask {
-        let task = try ClassificationTask(config: config, resume: resume, initRandom: &initRandom, log: log)
+        let task: TrainingTask = config.model.kind == .tagger
+            ? try TaggingTask(config: config, resume: resume, initRandom: &initRandom, log: log)
+            : try ClassificationTask(config: config, resume: resume, initRandom: &initRandom, log: log)
         let metric = config.training.earlyStopping.metric.rawValue
         guard metric == "loss" || task.metricNames.contains(metric) else {
             throw RNNError.input("this task reports \((task.metricNames + ["loss"]).joined(separator: ", ")), not \(metric)",
