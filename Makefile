@@ -13,7 +13,7 @@ SCRATCH :=
 BIN     := .build/release
 endif
 
-.PHONY: build test train bench bench-gemm accuracy sanitize fuzz load interop report-check scale-check clean
+.PHONY: build test train bench bench-gemm accuracy atis sanitize fuzz load interop report-check scale-check clean
 
 build:
 	$(SWIFT) build -c release $(SCRATCH)
@@ -34,6 +34,11 @@ bench: build
 # one table for docs/ACCURACY.md. Filters: ACCURACY_SETS=trec,agnews ACCURACY_CONFIGS='regex' (see the script).
 accuracy: build
 	bash scripts/accuracy.sh $(BIN)
+
+# ATIS joint intent + slots (configs/atis_joint.json, its Elman/Jordan/LSTM/GRU, softmax and character
+# variants) on ../shared/data/atis, one thread per run; the table of docs/ACCURACY.md. VARIANTS='lstm gru' filters.
+atis: build
+	sh scripts/atis.sh
 
 # Not part of `make test` (too slow for CI); see docs/RELIABILITY.md.
 # The test suite under ThreadSanitizer, then AddressSanitizer (release builds, own build folders).

@@ -40,9 +40,23 @@ public struct TrainedModel {
 
     /// Reads and validates a checkpoint, then rebuilds the model from it.
     public static func load(checkpoint path: String) throws -> (TrainedModel, Checkpoint) {
+        let checkpoint = try readFile(path)
+        return (try load(checkpoint, path: path), checkpoint)
+    }
+
+    /// The checkpoint file (or export folder) at `path`, not yet interpreted.
+    public static func readFile(_ path: String) throws -> Checkpoint {
         // An export folder (rnn-export) holds a checkpoint's model part: read it as one.
-        let checkpoint = ExportFolder.isFolder(path) ? try ExportFolder.read(from: path) : try Checkpoint.read(from: path)
+        ExportFolder.isFolder(path) ? try ExportFolder.read(from: path) : try Checkpoint.read(from: path)
+    }
+
+    /// The text classifier of a checkpoint already read from `path`.
+    public static func load(_ checkpoint: Checkpoint, path: String) throws -> TrainedModel {
         let meta = checkpoint.metadata
+        if meta.values[Key.format] == TrainedTagger.formatName {
+            throw RNNError.input("this checkpoint is a token tagger (model.kind \"tagger\"), not a text classifier: "
+                                 + "this command reads text classifiers only", file: path)
+        }
         guard meta.values[Key.format] == formatName, let configText = meta.values[Key.config] else {
             throw RNNError.input("this checkpoint was not written by rnn-train (no model description in its header)", file: path)
         }
@@ -75,9 +89,8 @@ public struct TrainedModel {
             throw RNNError.input(error.message, file: path)
         }
         let thresholds = try config.data.multiLabel ? storedThresholds(meta, labelCount: meta.labels.count, path: path) : []
-        let trained = TrainedModel(config: config, tokenizer: Tokenizer(config: config.tokenizer),
-                                   vocabulary: vocabulary, labels: meta.labels, model: model, thresholds: thresholds)
-        return (trained, checkpoint)
+        return TrainedModel(config: config, tokenizer: Tokenizer(config: config.tokenizer),
+                            vocabulary: vocabulary, labels: meta.labels, model: model, thresholds: thresholds)
     }
 
     /// The checkpoint of this model: its weights, config, vocabulary and labels.

@@ -11,6 +11,12 @@ public struct Batch {
     public let labels: [Int]
     /// Label ids per sequence for multi-label data (`labels` is then empty); else empty.
     public let targets: [[Int]]
+    /// Taggers: the tag id of every position `[T * B]` time-major, -1 at padded positions (and,
+    /// in scoring, for a gold tag the model does not know); empty otherwise.
+    public var tokenTags: [Int32] = []
+    /// Taggers with character features: the hashed n-gram rows of every position `[T * B]`
+    /// (empty bags at padded positions); empty otherwise.
+    public var tokenNgrams = RaggedRows()
 
     public init(ids: [Int32], lengths: [Int], steps: Int, labels: [Int] = [], targets: [[Int]] = []) {
         precondition(ids.count == steps * lengths.count, "\(ids.count) ids for \(steps) steps of \(lengths.count) sequences")

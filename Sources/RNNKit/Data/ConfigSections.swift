@@ -6,7 +6,7 @@
 /// values, and the model's own enums (`ModelKind`, `CellKind`, ...) are used directly.
 
 public struct DataConfig: Equatable {
-    public enum Format: String, CaseIterable { case tsv, fasttext, jsonl }
+    public enum Format: String, CaseIterable { case tsv, fasttext, jsonl, conll }
     public enum UnknownLabels: String, CaseIterable { case error, skip }
     public enum InvalidUTF8: String, CaseIterable { case replace, error }
 
@@ -93,6 +93,14 @@ public struct ModelConfig: Equatable {
     public var rcnnProjectionSize = 0
     /// Hops of the `memory` head (pooling "memory").
     public var memoryHops = 3
+    /// Tagger: a linear-chain CRF over the tag scores instead of per-token softmax.
+    public var crf = false
+    /// Tagger: hash buckets of the per-token character n-gram bag; 0 = no character features.
+    public var charNgramBuckets = 0
+    /// Tagger: width of the character n-gram bag (joined to the word embedding).
+    public var charNgramDim = 32
+    /// Tagger with sentence labels: weight of the intent loss in tags + weight x intent.
+    public var intentWeight = 1.0
 
     public init() {}
 
@@ -114,7 +122,14 @@ public struct ScheduleConfig: Equatable {
 }
 
 public struct EarlyStoppingConfig: Equatable {
-    public enum Metric: String, CaseIterable { case accuracy, macroF1 = "macro_f1", microF1 = "micro_f1", subsetAccuracy = "subset_accuracy", loss }
+    public enum Metric: String, CaseIterable {
+        case accuracy, macroF1 = "macro_f1", loss
+        // Multi-label (MultiLabelTask).
+        case microF1 = "micro_f1", subsetAccuracy = "subset_accuracy"
+        // Taggers (TaggingTask).
+        case slotF1 = "slot_f1", tokenAccuracy = "token_accuracy", intentAccuracy = "intent_accuracy",
+             sentenceAccuracy = "sentence_accuracy"
+    }
     public var metric: Metric = .accuracy
     /// 0 = off.
     public var patience = 0

@@ -217,6 +217,10 @@ public enum CorpusReader {
     static func splitFields(_ text: String, format: DataConfig.Format, config: DataConfig, settings: ReaderSettings,
                             singleLabelOnly: Bool = false, path: String, line: Int) throws -> (String, RawLabel) {
         switch format {
+        case .conll:
+            // The config and the tools route CoNLL files to taggers; this is the last guard.
+            throw RNNError.input("CoNLL files (token<TAB>tag lines) are read by taggers (model.kind \"tagger\"), not as one label per text",
+                                 file: path, line: line)
         case .tsv:
             guard let tab = text.lastIndex(of: "\t") else {
                 throw RNNError.input("no tab: expected text<TAB>label" + formatHint(text, config: config, settings: settings),

@@ -92,6 +92,17 @@ struct ConfigDecoder {
             throw fail("model.pooling", "applies to model.kind \"textrnn\" and \"bilstm\" only; textrcnn always max-pools (remove the field)")
         }
         try checkMultiLabel(config)
+        // Tagged tokens and one label per text are different data: say which setting reads which.
+        if model.kind == .tagger, config.data.format != .conll {
+            throw fail(given.contains("data.format") ? "data.format" : "model.kind",
+                       "model.kind \"tagger\" reads CoNLL files (token<TAB>tag lines): set data.format \"conll\"")
+        }
+        if model.kind != .tagger, config.data.format == .conll {
+            throw fail("data.format", "\"conll\" files hold tagged tokens: they train model.kind \"tagger\", not \"\(model.kind.rawValue)\"")
+        }
+        if model.kind != .tagger, model.crf {
+            throw fail("model.crf", "a CRF scores tag sequences: it needs model.kind \"tagger\"")
+        }
         let training = config.training
         if training.nesterov, training.optimizer != .sgd || training.momentum <= 0 {
             throw fail("training.nesterov", "needs training.optimizer \"sgd\" and training.momentum > 0")
@@ -117,6 +128,9 @@ struct ConfigDecoder {
         }
         if config.training.labelSmoothing != 0 {
             throw fail("training.label_smoothing", "applies to single-label classification, not data.multi_label")
+        }
+        if config.model.kind == .tagger {
+            throw fail("data.multi_label", "tags one label per token: model.kind \"tagger\" does not read several labels per text")
         }
     }
 

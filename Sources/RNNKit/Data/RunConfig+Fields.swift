@@ -72,6 +72,11 @@ extension RunConfig {
                  help: "textrcnn paper variant: width of `y = tanh(W[l; e; r] + b)`; 0 = `hidden_size`"),
         .integer("model.memory_hops", \.model.memoryHops, min: 1,
                  help: "pooling `memory` (an end-to-end memory network over the encoder states, Sukhbaatar et al. 2015): hops of the learned query over the states"),
+        .bool("model.crf", \.model.crf, help: "tagger: score tag sequences with a linear-chain CRF (transitions with start/end, forward algorithm for the loss, Viterbi decoding that never writes an invalid `I-` after `O`) instead of a softmax per token"),
+        .integer("model.char_ngram_buckets", \.model.charNgramBuckets, min: 0, note: " (0 = off)",
+                 help: "tagger: character features for every token, the mean of hashed character 3- to 5-gram rows (fastText's subwords of `<token>`) in this many buckets, joined to the word embedding; they give unknown words a representation. 0 = off"),
+        .integer("model.char_ngram_dim", \.model.charNgramDim, min: 1, help: "tagger: width of the character n-gram features"),
+        .number("model.intent_weight", \.model.intentWeight, .atLeastZero(), help: "tagger trained on sentences with `# intent` labels: the loss is tags + intent_weight x intent (the intent head pools the same encoder, as `pooling` says)"),
 
         .object("training"),
         .integer("training.epochs", \.training.epochs, min: 1, help: "passes over the training data"),

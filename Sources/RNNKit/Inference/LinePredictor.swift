@@ -116,6 +116,15 @@ public enum PredictionStream {
     /// a time); what it throws (e.g. `OutputError` for a closed pipe) ends the stream.
     public static func run(predictor: LinePredictor, input: Int32, options: Options,
                            write: ([UInt8]) throws -> Void, warn: @escaping (String) -> Void) throws -> Int {
+        try run(answer: { texts in
+            (predictor.format.logits ? predictor.logits(texts) : predictor.probabilities(texts)).map(predictor.formatLine)
+        }, input: input, options: options, write: write, warn: warn)
+    }
+
+    /// The same filter around any answerer: `answer` gets the texts of a batch and returns one
+    /// answer line (without newline) per text, in order (a tagger's, `TaggerLinePredictor`).
+    public static func run(answer: ([String]) -> [String], input: Int32, options: Options,
+                           write: ([UInt8]) throws -> Void, warn: @escaping (String) -> Void) throws -> Int {
         let reader = LineReader(fileDescriptor: input, name: "<stdin>", maxLineBytes: options.maxLineBytes, longLines: .truncate)
         var warnedLong = false
         reader.onTruncation = { number in
@@ -132,11 +141,10 @@ public enum PredictionStream {
         var warnedUTF8 = false
         func flush() throws {
             guard !texts.isEmpty else { return }
-            let probabilities = predictor.format.logits ? predictor.logits(texts) : predictor.probabilities(texts)
             var out: [UInt8] = []
-            for (i, p) in probabilities.enumerated() {
+            for (i, line) in answer(texts).enumerated() {
                 if let id = ids[i] { out += id; out.append(0x09) }
-                out += predictor.formatLine(p).utf8
+                out += line.utf8
                 out.append(0x0A)
             }
             answered += texts.count

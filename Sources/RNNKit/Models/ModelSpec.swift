@@ -6,6 +6,9 @@ public enum ModelKind: String, CaseIterable, Sendable {
     case bilstm
     /// recurrent convolutional network (Lai et al. 2015), see `RCNNVariant`
     case textrcnn
+    /// a tag per token (slot filling, NER): embedding -> recurrent encoder -> linear per token
+    /// (softmax or CRF), with an optional sentence label pooled from the same encoder (`TokenTagger`)
+    case tagger
 }
 
 /// How a textrnn/bilstm turns the encoder output into features (textrcnn always takes the max):
@@ -72,7 +75,7 @@ public struct ModelSpec: Equatable, Sendable {
         switch kind {
         case .bilstm: s.cell = .lstm; s.bidirectional = true
         case .textrcnn: s.bidirectional = true
-        case .textrnn: break
+        case .textrnn, .tagger: break
         }
         return s
     }

@@ -59,7 +59,9 @@ public enum TrainingTasks {
     /// labels) and its model's initial weights drawn from `initRandom`.
     public static func make(config: RunConfig, resume: ResumeState?, initRandom: inout RandomSource,
                             log: @escaping (String) -> Void) throws -> TrainingTask {
-        let task: TrainingTask = config.data.multiLabel
+        let task: TrainingTask = config.model.kind == .tagger
+            ? try TaggingTask(config: config, resume: resume, initRandom: &initRandom, log: log)
+            : config.data.multiLabel
             ? try MultiLabelTask(config: config, resume: resume, initRandom: &initRandom, log: log)
             : try ClassificationTask(config: config, resume: resume, initRandom: &initRandom, log: log)
         let metric = config.training.earlyStopping.metric.rawValue

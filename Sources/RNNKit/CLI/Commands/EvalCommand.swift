@@ -4,13 +4,13 @@ import Foundation
 public enum EvalCommand {
     public static let spec = CommandSpec(
         name: "rnn-eval",
-        overview: "Score a trained model on labelled data: accuracy, macro/micro F1, per-class precision/recall/F1, confusion matrix; for a multi-label model micro/macro F1, per-label precision/recall/F1, subset accuracy and Hamming loss.",
+        overview: "Score a trained model on labelled data: accuracy, macro/micro F1, per-class precision/recall/F1, confusion matrix; for a multi-label model micro/macro F1, per-label precision/recall/F1, subset accuracy and Hamming loss; for a tagger, span precision/recall/F1 overall and per type, token, intent and sentence accuracy.",
         arguments: [
             .init(name: "checkpoint", help: "A checkpoint written by rnn-train (best.ckpt or last.ckpt)."),
             .init(name: "data", help: "Labelled data, in the training data's format unless --format says otherwise."),
         ],
         options: [
-            .init(name: "format", valueName: "tsv|fasttext|jsonl", help: "Data format (default: the one the model was trained with)."),
+            .init(name: "format", valueName: "tsv|fasttext|jsonl|conll", help: "Data format (default: the one the model was trained with; conll for taggers)."),
             .init(name: "classes", valueName: "file", help: "Classes file mapping integer labels to names (default: the training one, if any)."),
             .init(flag: "skip-unknown-labels", help: "Count and skip examples whose label the model does not know, instead of failing."),
             .init(flag: "json", help: "Write one JSON document instead of tables."),
@@ -31,13 +31,21 @@ public enum EvalCommand {
         let args = try spec.parseOrExit(arguments)
         try args.applyThreads()
         let maxLineBytes = try args.maxLineBytes()
-        let (trained, _) = try TrainedModel.load(checkpoint: args.argument("checkpoint")!)
+        let checkpointPath = args.argument("checkpoint")!
+        let checkpoint = try TrainedModel.readFile(checkpointPath)
+        if TrainedTagger.isTagger(checkpoint) { return try TaggerCommands.eval(args, checkpoint: checkpoint, path: checkpointPath) }
         let dataPath = args.argument("data")!
+        if args.value("format") == DataConfig.Format.conll.rawValue || (args.value("format") == nil && dataPath.hasSuffix(".conll")) {
+            throw RNNError.input("this checkpoint is a text classifier; CoNLL files (token<TAB>tag lines) are scored by a tagger "
+                                 + "(model.kind \"tagger\")" + (args.value("format") == nil ? " (give --format for a file that is not CoNLL)" : ""),
+                                 file: dataPath)
+        }
+        let trained = try TrainedModel.load(checkpoint, path: checkpointPath)
         var dataConfig = trained.config.data
         dataConfig.train = dataPath
         if let f = args.value("format") {
             guard let format = DataConfig.Format(rawValue: f) else {
-                throw RNNError.usage("--format must be tsv, fasttext or jsonl, got \"\(f)\"")
+                throw RNNError.usage("--format must be tsv, fasttext, jsonl or conll, got \"\(f)\"")
             }
             dataConfig.format = format
         }

@@ -30,6 +30,12 @@ public enum PredictCommand {
             interactively and behind `tail -f`. A closed stdout (`| head`) ends the program quietly with status 0; \
             any other failure to write stdout (a full disk) is exit 1; bad input or usage is exit 2, after the \
             lines before the bad one were answered.
+
+            A tagger checkpoint (model.kind "tagger") reads one whitespace-tokenised sentence per line and \
+            writes token/TAG pairs separated by spaces (the tag follows the last slash), preceded by INTENT<TAB> for \
+            a joint model; --json writes {"intent", "intent_prob", "tokens", "tags", "slots": [{"type", "text", \
+            "start", "end"}]} (token positions from 0, end exclusive). --top-k, --probs and --logits are for \
+            classifiers.
             """)
 
     public static func run(_ arguments: [String]) throws -> Int32 {
@@ -51,7 +57,12 @@ public enum PredictCommand {
         options.maxLineBytes = try args.maxLineBytes() ?? LineReader.defaultMaxLineBytes
         format.logits = args.flag("logits")
         format.threshold = try args.double("threshold").map { Float($0) }
-        let (trained, _) = try TrainedModel.load(checkpoint: args.argument("checkpoint")!)
+        let checkpointPath = args.argument("checkpoint")!
+        let checkpoint = try TrainedModel.readFile(checkpointPath)
+        if TrainedTagger.isTagger(checkpoint) {
+            return try TaggerCommands.predict(args, checkpoint: checkpoint, path: checkpointPath, options: options)
+        }
+        let trained = try TrainedModel.load(checkpoint, path: checkpointPath)
         let predictor = try LinePredictor(trained: trained, format: format)
         _ = try PredictionStream.run(predictor: predictor, input: 0, options: options,
                                      write: Terminal.writeOutput(bytes:), warn: { Terminal.writeError("rnn-predict: " + $0 + "\n") })
