@@ -8,6 +8,8 @@
 public protocol TrainingTask: AnyObject {
     /// Every trainable parameter, in checkpoint order.
     var parameters: [Parameter] { get }
+    /// Tables trained row-sparsely (the n-gram bag's), saved after the parameters; none by default.
+    var sparseTables: [EmbeddingBag] { get }
     /// The dev metrics this task reports (log.csv columns `dev_<name>`, higher is better), in order;
     /// `training.early_stopping.metric` must be one of them or `loss`.
     var metricNames: [String] { get }
@@ -28,6 +30,10 @@ public protocol TrainingTask: AnyObject {
     /// The checkpoint of the current weights with the metadata a model needs to be rebuilt and
     /// used (config, vocabulary, labels, ...); the trainer adds optimizer and progress.
     func checkpoint() -> Checkpoint
+}
+
+extension TrainingTask {
+    public var sparseTables: [EmbeddingBag] { [] }
 }
 
 /// A dev set's scores: the mean loss and the task's metrics by name.
