@@ -106,7 +106,7 @@ final class TrainerDeterminismTests: XCTestCase {
         ]
         for (index, model) in models.enumerated() {
             let dir = try temporaryDirectory(self)
-            let config = try TrainToolTests.writeConfig(in: dir, epochs: 2, extraTraining: index == 1 ? #", "optimizer": "sgd", "lr": 0.5"# : "",
+            let config = try TrainToolTests.writeConfig(in: dir, epochs: 2, extraTraining: index == 1 ? #", "optimizer": "sgd""# : "",
                                                         model: model)
             let runDir = dir.appendingPathComponent("run").path, last = runDir + "/last.ckpt"
             _ = try train(config, threads: 1)
