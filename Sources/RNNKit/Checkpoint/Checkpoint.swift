@@ -40,7 +40,7 @@ public struct Checkpoint {
 
     /// Tensors whose names start with one of these are optimizer state, not model
     /// parameters: `load(into:)` does not count them as extra.
-    public static let optimizerStatePrefixes = ["adam.", "sgd."]
+    public static let optimizerStatePrefixes = ["adam.", "sgd.", SparseTableOptimizer.statePrefix]
 
     // MARK: Header
 
@@ -84,7 +84,13 @@ public struct Checkpoint {
         bytes += header
         bytes += [UInt8](repeating: 0, count: dataStart - bytes.count)
         for t in tensors {
-            for v in t.values { Self.appendLittleEndian(v.bitPattern, to: &bytes) }
+            // Little-endian hosts (all we build for) copy the floats as they are: one value at a
+            // time took 10 s for the 62M floats of an n-gram bag's table and moments.
+            if 1.littleEndian == 1 {
+                t.values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+            } else {
+                for v in t.values { Self.appendLittleEndian(v.bitPattern, to: &bytes) }
+            }
         }
         Self.appendLittleEndian(Self.fnv1a64(bytes[...]), to: &bytes)
         return bytes
@@ -116,21 +122,27 @@ extension Checkpoint {
         parameters.map { (name: $0.name, shape: $0.shape, values: $0.value.array) }
     }
 
-    /// Copies parameter values in. Throws `RNNError.input` naming missing, extra or
-    /// mis-shaped tensors (all of them) before changing any parameter.
+    /// The row-sparse tables' current values (the n-gram bag's), after the parameters'.
+    public static func tensors(from tables: [EmbeddingBag]) -> [(name: String, shape: [Int], values: [Float])] {
+        tables.map { (name: $0.name, shape: $0.weight.shape, values: $0.weight.array) }
+    }
+
+    /// Copies parameter (and row-sparse table) values in. Throws `RNNError.input` naming missing,
+    /// extra or mis-shaped tensors (all of them) before changing any parameter.
     /// Optimizer state tensors (`optimizerStatePrefixes`) are not extra.
-    public func load(into parameters: [Parameter]) throws {
+    public func load(into parameters: [Parameter], tables: [EmbeddingBag] = []) throws {
+        let targets = parameters.map { (name: $0.name, value: $0.value) } + tables.map { (name: $0.name, value: $0.weight) }
         var byName: [String: Int] = [:]
         for (i, t) in tensors.enumerated() where byName[t.name] == nil { byName[t.name] = i }
         var problems: [String] = []
         var missing: [String] = [], misShaped: [String] = []
-        for p in parameters {
+        for p in targets {
             guard let i = byName[p.name] else { missing.append(p.name); continue }
-            if tensors[i].shape != p.shape || tensors[i].values.count != p.value.count {
-                misShaped.append("\(p.name) is \(tensors[i].shape) in the checkpoint, the model needs \(p.shape)")
+            if tensors[i].shape != p.value.shape || tensors[i].values.count != p.value.count {
+                misShaped.append("\(p.name) is \(tensors[i].shape) in the checkpoint, the model needs \(p.value.shape)")
             }
         }
-        let parameterNames = Set(parameters.map(\.name))
+        let parameterNames = Set(targets.map(\.name))
         let extra = tensors.map(\.name).filter { name in
             !parameterNames.contains(name) && !Self.optimizerStatePrefixes.contains { name.hasPrefix($0) }
         }
@@ -140,7 +152,7 @@ extension Checkpoint {
         guard problems.isEmpty else {
             throw RNNError.input("checkpoint does not fit the model: " + problems.joined(separator: "; "))
         }
-        for p in parameters {
+        for p in targets {
             let values = tensors[byName[p.name]!].values
             guard p.value.count > 0 else { continue }
             values.withUnsafeBufferPointer { p.value.data.update(from: $0.baseAddress!, count: p.value.count) }

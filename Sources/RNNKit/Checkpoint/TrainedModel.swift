@@ -84,8 +84,8 @@ public struct TrainedModel {
             throw RNNError.input("checkpoint does not fit the model its header describes: \(stored) floats of data, "
                                  + "the model needs at least \(spec.weightCountLowerBound)", file: path)
         }
-        let model = TextClassifier.forLoading(spec: spec)
-        do { try checkpoint.load(into: model.parameters) } catch let error as RNNError {
+        let model = TextClassifier.forLoading(spec: spec, tokens: vocabulary.tokens)
+        do { try checkpoint.load(into: model.parameters, tables: model.sparseTables) } catch let error as RNNError {
             throw RNNError.input(error.message, file: path)
         }
         let thresholds = try config.data.multiLabel ? storedThresholds(meta, labelCount: meta.labels.count, path: path) : []
@@ -98,7 +98,7 @@ public struct TrainedModel {
         var values: [String: String] = [Key.format: Self.formatName, Key.config: config.resolvedJSON()]
         if isMultiLabel { values[Key.thresholds] = thresholds.map { String($0) }.joined(separator: ",") }
         return Checkpoint(metadata: CheckpointMetadata(values: values, vocabulary: vocabulary.tokens, labels: labels),
-                          tensors: Checkpoint.tensors(from: model.parameters))
+                          tensors: Checkpoint.tensors(from: model.parameters) + Checkpoint.tensors(from: model.sparseTables))
     }
 
     /// A multi-label checkpoint's thresholds: one, or one per label, each in (0, 1).
@@ -133,13 +133,14 @@ extension Checkpoint {
     /// This checkpoint with what resuming needs added: the progress record and the optimizer's
     /// state tensors (for `parameters`, named `<optimizer>.<moment>.<parameter>`).
     func withTrainingState(progress: TrainingProgress, optimizer: Optimizer, named optimizerName: String,
-                           parameters: [Parameter]) -> Checkpoint {
+                           parameters: [Parameter], sparseOptimizer: SparseTableOptimizer? = nil) -> Checkpoint {
         var c = self
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         c.metadata.values[TrainedModel.Key.progress] = String(decoding: try! encoder.encode(progress), as: UTF8.self)
         c.metadata.values[TrainedModel.Key.optimizer] = optimizerName
         c.tensors += Checkpoint.tensors(fromOptimizerState: optimizer.stateTensors(parameters))
+        if let sparseOptimizer { c.tensors += Checkpoint.tensors(fromOptimizerState: sparseOptimizer.stateTensors()) }
         return c
     }
 }

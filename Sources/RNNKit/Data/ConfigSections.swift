@@ -101,11 +101,35 @@ public struct ModelConfig: Equatable {
     public var charNgramDim = 32
     /// Tagger with sentence labels: weight of the intent loss in tags + weight x intent.
     public var intentWeight = 1.0
+    /// Join the n-gram bag to a recurrent model's features (wide and deep).
+    public var wide = false
+    /// The hashed n-gram bag: `fasttext`'s input, the wide part when `wide`.
+    public var ngrams = NGramConfig()
 
     public init() {}
 
+    /// Whether the model has the n-gram bag.
+    public var hasNGramBag: Bool { kind == .fasttext || wide }
+
     /// The projection width of the paper TextRCNN, with 0 resolved.
     public var effectiveRCNNProjectionSize: Int { rcnnProjectionSize == 0 ? hiddenSize : rcnnProjectionSize }
+}
+
+/// `model.ngrams`: fastText's hashed features (`NGramSpec`).
+public struct NGramConfig: Equatable {
+    /// Hashed rows (fastText's `bucket`, whose default is 2,000,000).
+    public var buckets = 500_000
+    public var dim = 100
+    /// fastText's `wordNgrams`: token n-grams up to this n (1 = unigrams only).
+    public var wordNgrams = 2
+    /// fastText's `minn`/`maxn`: character n-grams inside each token; 0 and 0 = none.
+    public var minn = 0
+    public var maxn = 0
+    public var dropout = 0.0
+    public init() {}
+
+    /// The character n-gram range, nil when off.
+    public var characterNgrams: ClosedRange<Int>? { maxn == 0 ? nil : minn...maxn }
 }
 
 public struct ScheduleConfig: Equatable {

@@ -78,13 +78,19 @@ public struct NGramHasher: Equatable, Sendable {
             }
             scratch.append(h)
         }
+        appendTokenNgrams(scratch, to: &rows)
+    }
+
+    /// The token n-grams (n = 2...`tokenNgrams`) of a text whose token hashes are `hashes`, in
+    /// fastText's order (by start, then length). `NGramBag` calls it with hashes per vocabulary id.
+    public func appendTokenNgrams(_ hashes: [UInt32], to rows: inout [Int32]) {
         guard tokenNgrams > 1 else { return }
-        let count = scratch.count, b = UInt64(buckets), v = Int32(vocabularySize)
+        let count = hashes.count, b = UInt64(buckets), v = Int32(vocabularySize)
         for i in 0..<count {
-            var g = Self.widen(scratch[i])
+            var g = Self.widen(hashes[i])
             var j = i + 1
             while j < count && j < i + tokenNgrams {
-                g = g &* 116_049_371 &+ Self.widen(scratch[j])
+                g = g &* 116_049_371 &+ Self.widen(hashes[j])
                 rows.append(v + Int32(g % b))
                 j += 1
             }

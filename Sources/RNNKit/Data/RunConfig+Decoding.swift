@@ -103,6 +103,23 @@ struct ConfigDecoder {
         if model.kind != .tagger, model.crf {
             throw fail("model.crf", "a CRF scores tag sequences: it needs model.kind \"tagger\"")
         }
+        let ngrams = model.ngrams
+        if ngrams.minn > ngrams.maxn {
+            throw fail("model.ngrams.minn", "\(ngrams.minn) is above model.ngrams.maxn \(ngrams.maxn): the character n-gram range is inverted")
+        }
+        if ngrams.minn == 0 && ngrams.maxn > 0 {
+            throw fail("model.ngrams.minn", "must be at least 1 when model.ngrams.maxn is \(ngrams.maxn) (both 0 = no character n-grams)")
+        }
+        if model.kind == .fasttext {
+            if model.wide { throw fail("model.wide", "applies to the recurrent kinds; fasttext always reads the n-gram bag alone (remove the field)") }
+            if model.pooling != .last { throw fail("model.pooling", "applies to model.kind \"textrnn\" and \"bilstm\" only; fasttext has no recurrent features to pool (remove the field)") }
+            if config.embedding.pretrained != nil {
+                throw fail("embedding.pretrained", "fasttext has no embedding (its words are rows of the n-gram bag): set it to null")
+            }
+        }
+        if model.kind == .tagger, model.wide {
+            throw fail("model.wide", "applies to the text classifiers (textrnn, bilstm, textrcnn); a tagger's character features are model.char_ngram_buckets")
+        }
         let training = config.training
         if training.nesterov, training.optimizer != .sgd || training.momentum <= 0 {
             throw fail("training.nesterov", "needs training.optimizer \"sgd\" and training.momentum > 0")

@@ -22,15 +22,24 @@ public final class EmbeddingBag {
     /// No gradient when true.
     public var frozen = false
 
-    public init(rowCount: Int, dimension: Int, name: String = "bag", rng: inout RandomSource) {
+    /// `draw: false` leaves the table zero, for one whose values are loaded next (a checkpoint).
+    public init(rowCount: Int, dimension: Int, name: String = "bag", draw: Bool = true, rng: inout RandomSource) {
         precondition(rowCount > 0 && dimension > 0, "an embedding bag needs positive sizes")
         self.rowCount = rowCount
         self.dimension = dimension
         self.name = "\(name).weight"
         weight = Tensor(uninitialized: [rowCount, dimension])
         let bound = 1 / Float(dimension), w = weight.data
-        for i in 0..<(rowCount * dimension) { w[i] = rng.uniform(-bound, bound) }
+        if draw {
+            for i in 0..<(rowCount * dimension) { w[i] = rng.uniform(-bound, bound) }
+        } else {
+            w.update(repeating: 0, count: rowCount * dimension)
+        }
     }
+
+    /// The gradient of the last `backward(_:cache:)`, allocated on first use (a model loaded
+    /// only to predict never pays for its table-sized row index).
+    public private(set) lazy var gradient = RowSparseGradient(tableRows: rowCount, dimension: dimension)
 
     /// What backward needs: the bags (ids and offsets).
     public struct Cache {
@@ -40,7 +49,13 @@ public final class EmbeddingBag {
     /// Writes the mean row of every bag into `output` (reshaped to `[B, dimension]`). Bags are split
     /// over threads; each output row has one writer, so the bits do not depend on the thread count.
     public func forward(_ bags: RaggedRows, into output: Tensor) -> Cache {
-        let e = dimension, count = bags.count
+        Self.mean(bags, table: weight, into: output)
+        return Cache(bags: bags)
+    }
+
+    /// The forward's arithmetic on any table `[rows, dimension]` (an inference plan's copy too).
+    static func mean(_ bags: RaggedRows, table weight: Tensor, into output: Tensor) {
+        let e = weight.shape[1], count = bags.count, rowCount = weight.shape[0]
         output.resize([count, e])
         let out = UnsafeSendable(output.data), w = UnsafeSendable(UnsafePointer(weight.data))
         bags.ids.withUnsafeBufferPointer { idBuffer in
@@ -63,8 +78,10 @@ public final class EmbeddingBag {
                 }
             }
         }
-        return Cache(bags: bags)
     }
+
+    /// `backward(_:cache:into:)` into the table's own `gradient`.
+    public func backward(_ dOutput: Tensor, cache: Cache) { backward(dOutput, cache: cache, into: gradient) }
 
     /// Replaces `gradient`'s contents with dLoss/dW for `dOutput` `[B, dimension]`: the distinct
     /// rows in order of first occurrence (bag by bag, id by id) and their summed gradients.

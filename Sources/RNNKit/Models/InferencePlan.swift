@@ -10,12 +10,15 @@
 ///   input projection of every vocabulary entry (`[V, G*H]` per direction), unless that table
 ///   would exceed `maximumTableFloats`;
 /// - the head's weights and tables (the paper TextRCNN's `W_e e` per vocabulary entry);
+/// - the n-gram bag's table, when the model has one (its features come from the batch's ids);
 /// - the classifier's weights.
 public struct InferencePlan {
     public let spec: ModelSpec
-    let embedding: Tensor
+    /// Nil for `fasttext` (no embedding), as `head`.
+    let embedding: Tensor?
     let encoder: RecurrentEncoder.Plan?
-    let head: HeadPlan
+    let head: HeadPlan?
+    let bag: NGramBag.Plan?
     let classifierWeight: Tensor
     let classifierBias: Tensor
 
@@ -30,21 +33,33 @@ public struct InferencePlan {
 
     /// Logits `[B, classes]` (the workspace's) of a batch; its labels, if any, are not read.
     public func logits(_ batch: Batch, workspace ws: InferenceWorkspace) -> Tensor {
-        var encoded: Tensor?
-        if let encoder, let encoderWorkspace = ws.encoder {
-            let input: PlanInput
-            if encoder.hasInputTables {
-                input = .tableRows(batch.ids)
-            } else {
-                ws.tokens.rebuild(batch, vocabularySize: spec.vocabularySize)
-                Embedding.gatherRows(of: ws.tokens, from: embedding, dimension: spec.embeddingDim, into: ws.rows)
-                input = .layer(.rows(ws.rows, ws.tokens))
+        var features: Tensor?
+        if let head, let embedding {
+            var encoded: Tensor?
+            if let encoder, let encoderWorkspace = ws.encoder {
+                let input: PlanInput
+                if encoder.hasInputTables {
+                    input = .tableRows(batch.ids)
+                } else {
+                    ws.tokens.rebuild(batch, vocabularySize: spec.vocabularySize)
+                    Embedding.gatherRows(of: ws.tokens, from: embedding, dimension: spec.embeddingDim, into: ws.rows)
+                    input = .layer(.rows(ws.rows, ws.tokens))
+                }
+                encoded = encoder.run(input, mask: batch.mask, workspace: encoderWorkspace)
             }
-            encoded = encoder.run(input, mask: batch.mask, workspace: encoderWorkspace)
+            features = head.features(PlanHeadInput(encoded: encoded, ids: batch.ids, mask: batch.mask, embedding: embedding),
+                                     workspace: ws.head!)
         }
-        let features = head.features(PlanHeadInput(encoded: encoded, ids: batch.ids, mask: batch.mask, embedding: embedding),
-                                     workspace: ws.head)
-        return Linear.apply(features, weight: classifierWeight, bias: classifierBias, into: ws.logits)
+        if let bag, let bagWorkspace = ws.bag {
+            let wide = bag.run(batch, workspace: bagWorkspace)
+            if let deep = features {
+                FeatureJoin.join(deep, wide, into: ws.joined)
+                features = ws.joined
+            } else {
+                features = wide
+            }
+        }
+        return Linear.apply(features!, weight: classifierWeight, bias: classifierBias, into: ws.logits)
     }
 }
 
@@ -53,12 +68,15 @@ public final class InferenceWorkspace {
     let tokens = TokenRows()
     let rows = Tensor([0])
     let encoder: RecurrentWorkspace?
-    let head: HeadWorkspace
+    let head: HeadWorkspace?
+    let bag: NGramBag.Workspace?
+    let joined = Tensor([0])
     let logits = Tensor([0])
 
     init(_ plan: InferencePlan) {
         encoder = plan.encoder?.makeWorkspace()
-        head = plan.head.makeWorkspace()
+        head = plan.head?.makeWorkspace()
+        bag = plan.bag.map { _ in NGramBag.Workspace() }
     }
 }
 
@@ -67,12 +85,12 @@ extension TextClassifier {
     /// (when they fit in `InferencePlan.maximumTableFloats`); worth it when more tokens will be
     /// scored than the vocabulary has entries (the table costs one projection per entry).
     public func makeInferencePlan(tables: Bool = true) -> InferencePlan {
-        let embeddingCopy = Tensor(copying: embedding.weight.value)
+        let embeddingCopy = embedding.map { Tensor(copying: $0.weight.value) }
         let tableFloats = spec.vocabularySize * (encoder.map { $0.directions * $0.cell.gateCount * $0.hiddenSize } ?? 0)
         let buildTables = tables && tableFloats <= InferencePlan.maximumTableFloats
         return InferencePlan(spec: spec, embedding: embeddingCopy,
                              encoder: encoder?.makePlan(tableOf: buildTables ? embeddingCopy : nil),
-                             head: head.makePlan(embedding: embeddingCopy),
+                             head: embeddingCopy.flatMap { head?.makePlan(embedding: $0) }, bag: bag?.makePlan(),
                              classifierWeight: Tensor(copying: classifier.weight.value),
                              classifierBias: Tensor(copying: classifier.bias.value))
     }

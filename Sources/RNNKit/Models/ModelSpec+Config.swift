@@ -7,6 +7,8 @@ extension ModelSpec {
                   dropout: Float(m.dropout), pooling: m.pooling, rcnnVariant: m.rcnnVariant,
                   rcnnProjectionSize: m.effectiveRCNNProjectionSize,
                   classCount: classCount, padId: padId, freezeEmbedding: config.embedding.freeze,
-                  memoryHops: m.memoryHops)
+                  memoryHops: m.memoryHops,
+                  ngrams: m.hasNGramBag ? NGramSpec(buckets: m.ngrams.buckets, dimension: m.ngrams.dim, wordNgrams: m.ngrams.wordNgrams,
+                                                    characterNgrams: m.ngrams.characterNgrams, dropout: Float(m.ngrams.dropout)) : nil)
     }
 }

@@ -36,7 +36,10 @@ extension ModelSpec {
         let upperLayers = product(max(s.layers - 1, 0), upperLayer)
         let projection = s.kind == .textrcnn && s.rcnnVariant == .paper
             ? product(s.rcnnProjectionSize, sum(product(2, s.hiddenSize), s.embeddingDim)) : 0
-        return sum(embedding, firstLayer, upperLayers, projection)
+        let bag = s.ngrams.map { product(sum(s.vocabularySize, $0.buckets), $0.dimension) } ?? 0
+        // fastText has neither an embedding nor an encoder: its bag is its only table.
+        if s.kind == .fasttext { return bag }
+        return sum(embedding, firstLayer, upperLayers, projection, bag)
     }
 
     /// The config field that makes the model largest, for the message of a too-large model.
@@ -47,6 +50,7 @@ extension ModelSpec {
             ("model.hidden_size", s.hiddenSize.multipliedReportingOverflow(by: s.hiddenSize).overflow ? Int.max : s.hiddenSize * s.hiddenSize),
             ("model.layers", s.layers),
             ("model.rcnn_proj_size", s.kind == .textrcnn && s.rcnnVariant == .paper ? s.rcnnProjectionSize : 0),
+            ("model.ngrams.buckets", s.ngrams.map { $0.buckets.multipliedReportingOverflow(by: $0.dimension).overflow ? Int.max : $0.buckets * $0.dimension } ?? 0),
         ]
         return terms.max { $0.1 < $1.1 }!.0
     }

@@ -9,12 +9,41 @@ public enum ModelKind: String, CaseIterable, Sendable {
     /// a tag per token (slot filling, NER): embedding -> recurrent encoder -> linear per token
     /// (softmax or CRF), with an optional sentence label pooled from the same encoder (`TokenTagger`)
     case tagger
+    /// fastText's supervised model (Joulin et al. 2017): the hashed n-gram bag (`NGramSpec`)
+    /// -> dropout -> fc; no embedding, no recurrence
+    case fasttext
 }
 
 /// How a textrnn/bilstm turns the encoder output into features (textrcnn always takes the max):
 /// a pooling over real steps, or `memory`, an end-to-end memory network's hops over the states.
 public enum PoolingKind: String, CaseIterable, Sendable {
     case last, max, mean, attention, memory
+    /// max and mean over real steps, joined: twice the encoder's output width
+    case maxMean = "max_mean"
+}
+
+/// The hashed n-gram bag (`NGramBag`): fastText's input features, averaged. The `fasttext` kind
+/// reads it alone; a recurrent kind joins it to its head's features when `ModelSpec.ngrams` is set
+/// (wide and deep).
+public struct NGramSpec: Equatable, Sendable {
+    /// Hashed rows after the vocabulary's: the table has vocabulary + buckets rows.
+    public var buckets: Int
+    /// Width of the bag's vector (the table's columns).
+    public var dimension: Int
+    /// Largest n of token n-grams (fastText's `wordNgrams`; characters under the `char` tokenizer).
+    public var wordNgrams: Int
+    /// Character n-gram lengths inside each token (fastText's `minn`...`maxn`), nil for none.
+    public var characterNgrams: ClosedRange<Int>?
+    /// Dropout on the bag's vector before the classifier.
+    public var dropout: Float
+
+    public init(buckets: Int, dimension: Int, wordNgrams: Int = 2, characterNgrams: ClosedRange<Int>? = nil, dropout: Float = 0) {
+        self.buckets = buckets
+        self.dimension = dimension
+        self.wordNgrams = wordNgrams
+        self.characterNgrams = characterNgrams
+        self.dropout = dropout
+    }
 }
 
 /// Which TextRCNN.
@@ -46,11 +75,14 @@ public struct ModelSpec: Equatable, Sendable {
     public var freezeEmbedding: Bool
     /// Hops of the `memory` head.
     public var memoryHops: Int
+    /// The hashed n-gram bag: required by `fasttext`, the wide part of a recurrent kind, or nil.
+    public var ngrams: NGramSpec?
 
     public init(kind: ModelKind = .textrnn, cell: CellKind = .lstm, vocabularySize: Int, embeddingDim: Int,
                 hiddenSize: Int, layers: Int = 1, bidirectional: Bool = true, dropout: Float = 0,
                 pooling: PoolingKind = .last, rcnnVariant: RCNNVariant = .paper, rcnnProjectionSize: Int = 0,
-                classCount: Int, padId: Int, freezeEmbedding: Bool = false, memoryHops: Int = 3) {
+                classCount: Int, padId: Int, freezeEmbedding: Bool = false, memoryHops: Int = 3,
+                ngrams: NGramSpec? = nil) {
         self.kind = kind
         self.cell = cell
         self.vocabularySize = vocabularySize
@@ -66,6 +98,7 @@ public struct ModelSpec: Equatable, Sendable {
         self.padId = padId
         self.freezeEmbedding = freezeEmbedding
         self.memoryHops = memoryHops
+        self.ngrams = ngrams
     }
 
     /// The architecture actually built: bilstm forces an LSTM that is bidirectional, textrcnn
@@ -75,7 +108,7 @@ public struct ModelSpec: Equatable, Sendable {
         switch kind {
         case .bilstm: s.cell = .lstm; s.bidirectional = true
         case .textrcnn: s.bidirectional = true
-        case .textrnn, .tagger: break
+        case .textrnn, .tagger, .fasttext: break
         }
         return s
     }
@@ -99,6 +132,14 @@ public struct ModelSpec: Equatable, Sendable {
             throw fail("rcnn_proj_size", "must be at least 1 for the paper TextRCNN, got \(rcnnProjectionSize)")
         }
         if pooling == .memory && memoryHops < 1 { throw fail("memory_hops", "must be at least 1, got \(memoryHops)") }
+        precondition(kind != .fasttext || ngrams != nil, "the fasttext kind needs its n-gram bag")
+        if let n = ngrams {
+            if n.buckets < 1 { throw fail("ngrams.buckets", "must be at least 1, got \(n.buckets)") }
+            if n.dimension < 1 { throw fail("ngrams.dim", "must be at least 1, got \(n.dimension)") }
+            if n.wordNgrams < 1 { throw fail("ngrams.word_ngrams", "must be at least 1, got \(n.wordNgrams)") }
+            if let r = n.characterNgrams, r.lowerBound < 1 { throw fail("ngrams.minn", "must be at least 1, got \(r.lowerBound)") }
+            if !(n.dropout >= 0 && n.dropout < 1) { throw fail("ngrams.dropout", "must be in [0, 1), got \(n.dropout)") }
+        }
         let weights = weightCountLowerBound
         if weights > ModelSpec.maximumWeightCount {
             throw RNNError.input("the model is too large: at least \(weights == Int.max ? "2^63" : String(weights)) weights (vocabulary \(vocabularySize) x "

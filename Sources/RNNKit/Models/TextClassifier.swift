@@ -1,9 +1,12 @@
 /// A text classifier: embedding -> recurrent encoder -> head -> dropout -> linear, with PyTorch
-/// parameter names.
+/// parameter names; optionally with the hashed n-gram bag (`NGramBag`, `spec.ngrams`) joined to
+/// the head's features before the linear (wide and deep), or the bag alone (`fasttext`).
 ///
 /// Parameter order (fixed; checkpoints and optimizers walk it): `embedding.weight`, the encoder's
 /// (`lstm.*`, `gru.*`, `rnn.*` or `jordan.*`, see `CellKind.parameterPrefix`), the head's
-/// (`attention.w`; `proj.weight`, `proj.bias`; `memory.*`), `fc.weight`, `fc.bias`.
+/// (`attention.w`; `proj.weight`, `proj.bias`; `memory.*`), `fc.weight`, `fc.bias`. The bag's
+/// table `bag.weight` is no `Parameter` (it is trained row-sparsely): `sparseTables`, saved after
+/// the parameters. `fasttext` has no embedding, encoder or head: its parameters are fc's.
 ///
 /// The head is chosen by `ModelFactory` (see Models/Heads): TextRNN/BiLSTM pool the encoder
 /// output (`spec.pooling`), TextRCNN (Lai et al. 2015) builds its features from the left and
@@ -17,76 +20,117 @@
 public final class TextClassifier: ParameterOwner {
     /// The effective spec (`ModelSpec.effective`): bilstm/textrcnn overrides applied.
     public let spec: ModelSpec
-    public let embedding: Embedding
-    /// Nil for a model without recurrence (none of today's kinds).
+    /// Nil for `fasttext` (its words are rows of the bag's table).
+    public let embedding: Embedding?
+    /// Nil for a model without recurrence (`fasttext`).
     public let encoder: RecurrentEncoder?
-    public let head: SequenceHead
+    /// Nil for `fasttext`.
+    public let head: SequenceHead?
+    /// The hashed n-gram bag, when `spec.ngrams` is set.
+    public let bag: NGramBag?
     public let classifier: Linear
     public let parameters: [Parameter]
     let dropout: Dropout
 
     /// Builds the model and draws its initial weights from `rng` in parameter order (embedding
-    /// N(0,1), encoder and linears PyTorch's uniform bounds, attention zeros). Call
-    /// `spec.validate()` first for specs that come from users.
-    public convenience init(spec: ModelSpec, rng: inout RandomSource) {
-        self.init(spec: spec, drawEmbedding: true, rng: &rng)
+    /// N(0,1), encoder and linears PyTorch's uniform bounds, attention zeros), then the bag's
+    /// table (fastText's uniform(-1/dim, 1/dim)). `tokens` (the vocabulary, id by id) is needed
+    /// when `spec.ngrams` is set: the bag hashes them. Call `spec.validate()` first for specs
+    /// that come from users.
+    public convenience init(spec: ModelSpec, tokens: [String]? = nil, rng: inout RandomSource) {
+        self.init(spec: spec, tokens: tokens, draw: true, rng: &rng)
     }
 
-    /// A model whose weights are loaded next (a checkpoint): the embedding is not drawn.
-    public static func forLoading(spec: ModelSpec) -> TextClassifier {
+    /// A model whose weights are loaded next (a checkpoint): the embedding and bag are not drawn.
+    public static func forLoading(spec: ModelSpec, tokens: [String]? = nil) -> TextClassifier {
         var rng = RandomSource(seed: 0)
-        return TextClassifier(spec: spec, drawEmbedding: false, rng: &rng)
+        return TextClassifier(spec: spec, tokens: tokens, draw: false, rng: &rng)
     }
 
-    private init(spec: ModelSpec, drawEmbedding: Bool, rng: inout RandomSource) {
+    private init(spec: ModelSpec, tokens: [String]?, draw: Bool, rng: inout RandomSource) {
         let s = spec.effective
         self.spec = s
-        embedding = Embedding(vocabularySize: s.vocabularySize, dimension: s.embeddingDim, padIndex: s.padId,
-                              name: "embedding", frozen: s.freezeEmbedding, draw: drawEmbedding, rng: &rng)
-        let encoder = RecurrentEncoder(cell: s.cell, inputSize: s.embeddingDim, hiddenSize: s.hiddenSize,
-                                       layers: s.layers, bidirectional: s.bidirectional, dropout: s.dropout,
-                                       name: s.encoderName, rng: &rng)
-        self.encoder = encoder
-        head = ModelFactory.head(for: s, encoderOutputSize: encoder.outputSize, rng: &rng)
-        classifier = Linear(inputSize: head.featureSize, outputSize: s.classCount, name: "fc", rng: &rng)
+        var deepFeatures = 0
+        if s.kind == .fasttext {
+            embedding = nil
+            encoder = nil
+            head = nil
+        } else {
+            let embedding = Embedding(vocabularySize: s.vocabularySize, dimension: s.embeddingDim, padIndex: s.padId,
+                                      name: "embedding", frozen: s.freezeEmbedding, draw: draw, rng: &rng)
+            let encoder = RecurrentEncoder(cell: s.cell, inputSize: s.embeddingDim, hiddenSize: s.hiddenSize,
+                                           layers: s.layers, bidirectional: s.bidirectional, dropout: s.dropout,
+                                           name: s.encoderName, rng: &rng)
+            let head = ModelFactory.head(for: s, encoderOutputSize: encoder.outputSize, rng: &rng)
+            (self.embedding, self.encoder, self.head) = (embedding, encoder, head)
+            deepFeatures = head.featureSize
+        }
+        classifier = Linear(inputSize: deepFeatures + (s.ngrams?.dimension ?? 0), outputSize: s.classCount, name: "fc", rng: &rng)
+        if let n = s.ngrams {
+            guard let tokens, tokens.count == s.vocabularySize else { preconditionFailure("the n-gram bag needs the vocabulary's tokens") }
+            bag = NGramBag(spec: n, tokens: tokens, unknownId: 1, draw: draw, rng: &rng)
+        } else {
+            bag = nil
+        }
         dropout = Dropout(probability: s.dropout)
-        parameters = embedding.parameters + encoder.parameters + head.parameters + classifier.parameters
+        parameters = (embedding?.parameters ?? []) + (encoder?.parameters ?? []) + (head?.parameters ?? []) + classifier.parameters
     }
 
     /// The attention pooling's parameters, when the head pools by attention.
     public var attention: AttentionPooling? { (head as? PoolingHead)?.attention }
 
+    /// Tables trained row-sparsely (the bag's), saved after the parameters.
+    public var sparseTables: [EmbeddingBag] { bag.map { [$0.table] } ?? [] }
+
     public func makeWorkspace() -> TrainingWorkspace { TrainingWorkspace(self) }
 
     /// What forward saved for backward (its tensors are the workspace's).
     public struct Cache {
-        let headInput: HeadInput
+        let headInput: HeadInput?
         let encoderCache: RecurrentEncoder.Cache?
-        /// `[B, F]` the head's features, and what the classifier read (after dropout).
+        /// `[B, F]` the head's features (the bag's vector for `fasttext`), and the head's part of
+        /// what the classifier read (after dropout).
         public let features: Tensor
+        let deepInput: Tensor?
         let classifierInput: Tensor
     }
 
     /// The training forward: logits `[B, classes]` (the workspace's). Dropout is on; its draws
-    /// come from `rng` in a fixed order: encoder layers bottom-up, then the features.
+    /// come from `rng` in a fixed order: encoder layers bottom-up, the features, the bag's vector.
     public func forward(_ batch: Batch, workspace ws: TrainingWorkspace, rng: inout RandomSource) -> Tensor {
-        ws.tokens.rebuild(batch, vocabularySize: embedding.vocabularySize)
-        let rows = embedding.forward(ws.tokens, into: ws.rows)
-        var encoded: Tensor?, encoderCache: RecurrentEncoder.Cache?
-        if let encoder, let encoderWorkspace = ws.encoder {
-            let r = encoder.forward(.rows(rows, ws.tokens), mask: batch.mask, workspace: encoderWorkspace, rng: &rng)
-            encoded = r.output
-            encoderCache = r.cache
+        var input: HeadInput?, encoderCache: RecurrentEncoder.Cache?, features: Tensor?, deepInput: Tensor?
+        if let embedding, let head {
+            ws.tokens.rebuild(batch, vocabularySize: embedding.vocabularySize)
+            let rows = embedding.forward(ws.tokens, into: ws.rows)
+            var encoded: Tensor?
+            if let encoder, let encoderWorkspace = ws.encoder {
+                let r = encoder.forward(.rows(rows, ws.tokens), mask: batch.mask, workspace: encoderWorkspace, rng: &rng)
+                encoded = r.output
+                encoderCache = r.cache
+            }
+            input = HeadInput(encoded: encoded, tokens: ws.tokens, rows: rows, mask: batch.mask)
+            let headFeatures = head.forward(input!, workspace: ws.head!)
+            features = headFeatures
+            deepInput = headFeatures
+            if head.dropsOutFeatures && dropout.probability > 0 {
+                dropout.forward(headFeatures, mask: ws.dropoutMask, into: ws.dropped, rng: &rng)
+                deepInput = ws.dropped
+            }
         }
-        let input = HeadInput(encoded: encoded, tokens: ws.tokens, rows: rows, mask: batch.mask)
-        let features = head.forward(input, workspace: ws.head)
-        var classifierInput = features
-        if head.dropsOutFeatures && dropout.probability > 0 {
-            dropout.forward(features, mask: ws.dropoutMask, into: ws.dropped, rng: &rng)
-            classifierInput = ws.dropped
+        var classifierInput = deepInput
+        if let bag, let bagWorkspace = ws.bag {
+            let wide = bag.forward(batch, workspace: bagWorkspace, rng: &rng)
+            if let deepInput {
+                FeatureJoin.join(deepInput, wide, into: ws.joined)
+                classifierInput = ws.joined
+            } else {
+                classifierInput = wide
+                features = bagWorkspace.mean
+            }
         }
-        classifier.forward(classifierInput, into: ws.logits)
-        ws.cache = Cache(headInput: input, encoderCache: encoderCache, features: features, classifierInput: classifierInput)
+        classifier.forward(classifierInput!, into: ws.logits)
+        ws.cache = Cache(headInput: input, encoderCache: encoderCache, features: features!, deepInput: deepInput,
+                         classifierInput: classifierInput!)
         return ws.logits
     }
 
@@ -94,10 +138,17 @@ public final class TextClassifier: ParameterOwner {
     /// the last `forward` with this workspace.
     public func backward(_ dLogits: Tensor, workspace ws: TrainingWorkspace) {
         guard let cache = ws.cache else { preconditionFailure("backward without a forward") }
-        let dInput = classifier.backward(dLogits, input: cache.classifierInput, into: ws.dClassifierInput,
+        var dInput = classifier.backward(dLogits, input: cache.classifierInput, into: ws.dClassifierInput,
                                          scratch: ws.biasScratch)
-        if cache.classifierInput !== cache.features { dropout.backward(dInput, mask: ws.dropoutMask, into: dInput) }
-        let gradient = head.backward(dInput, input: cache.headInput, workspace: ws.head)
+        if let bag, let bagWorkspace = ws.bag {
+            guard let deepInput = cache.deepInput else { return bag.backward(dInput, workspace: bagWorkspace) }
+            FeatureJoin.split(dInput, leftWidth: deepInput.shape[1], intoLeft: ws.dDeep, right: ws.dWide)
+            bag.backward(ws.dWide, workspace: bagWorkspace)
+            dInput = ws.dDeep
+        }
+        guard let head, let embedding, let headInput = cache.headInput else { return }
+        if cache.deepInput !== cache.features { dropout.backward(dInput, mask: ws.dropoutMask, into: dInput) }
+        let gradient = head.backward(dInput, input: headInput, workspace: ws.head!)
         var dRows: Tensor?
         if let encoder, let encoderWorkspace = ws.encoder, let dEncoded = gradient.encoded {
             dRows = encoder.backward(dEncoded, dFinalHidden: nil, dFinalCell: nil, cache: cache.encoderCache!,
@@ -117,7 +168,11 @@ public final class TrainingWorkspace {
     let tokens = TokenRows()
     let rows = Tensor([0])              // [U, E]  the distinct tokens' embedding rows
     let encoder: RecurrentWorkspace?
-    let head: HeadWorkspace
+    let head: HeadWorkspace?
+    let bag: NGramBag.Workspace?
+    let joined = Tensor([0])            // [B, F + D]  the head's features beside the bag's vector
+    let dDeep = Tensor([0])             // [B, F]
+    let dWide = Tensor([0])             // [B, D]
     let dropoutMask = Tensor([0])       // [B, F]
     let dropped = Tensor([0])           // [B, F]
     let logits = Tensor([0])            // [B, classes]
@@ -128,9 +183,10 @@ public final class TrainingWorkspace {
 
     init(_ model: TextClassifier) {
         encoder = model.encoder?.makeWorkspace()
-        head = model.head.makeWorkspace()
+        head = model.head?.makeWorkspace()
+        bag = model.bag.map { _ in NGramBag.Workspace() }
     }
 
     /// The encoder output of the last forward (tests compare it with PyTorch's).
-    public var encoderOutput: Tensor? { cache?.headInput.encoded }
+    public var encoderOutput: Tensor? { cache?.headInput?.encoded }
 }

@@ -11,6 +11,7 @@ public final class ClassificationTask: TrainingTask {
     let lossWorkspace = SoftmaxCrossEntropy.Workspace()
 
     public var parameters: [Parameter] { model.parameters }
+    public var sparseTables: [EmbeddingBag] { model.sparseTables }
     public var metricNames: [String] { EpochRecord.classificationMetrics }
     public var trainLengths: [Int] { data.train.lengths }
     public var hasDev: Bool { data.dev != nil }
@@ -28,14 +29,18 @@ public final class ClassificationTask: TrainingTask {
             error.file = error.file ?? config.sourcePath
             throw error
         }
-        model = TextClassifier(spec: spec, rng: &initRandom)
+        model = TextClassifier(spec: spec, tokens: data.vocabulary.tokens, rng: &initRandom)
         let weights = try ClassificationTask.classWeights(config.training, labels: data.train.labels,
                                                           classCount: data.labels.count, file: config.sourcePath)
         loss = SoftmaxCrossEntropy(classWeights: weights, labelSmoothing: Float(config.training.labelSmoothing))
         workspace = model.makeWorkspace()
         if resume == nil, let path = config.embedding.pretrained {
             let vectors = try PretrainedVectors.load(path: path, vocabulary: data.vocabulary, dim: config.embedding.dim, log: log)
-            try model.embedding.load(matrix: vectors.matrix, hasVector: vectors.hasVector)
+            guard let embedding = model.embedding else {
+                throw RNNError.input("the fasttext kind has no embedding to load vectors into (set it to null)", file: config.sourcePath,
+                                     field: "embedding.pretrained")
+            }
+            try embedding.load(matrix: vectors.matrix, hasVector: vectors.hasVector)
         }
     }
 
@@ -51,9 +56,11 @@ public final class ClassificationTask: TrainingTask {
     }
 
     public var modelDescription: String {
-        let e = model.spec
+        let e = model.spec, weights = model.parameters.reduce(0) { $0 + $1.value.count }
+        let bag = model.bag.map { ", n-gram bag \($0.table.rowCount) x \($0.table.dimension) (\($0.table.rowCount * $0.table.dimension) weights)" } ?? ""
+        if e.kind == .fasttext { return "fasttext, \(weights) dense parameters" + bag }
         return "\(e.kind.rawValue), \(e.cell.rawValue) \(e.bidirectional ? "bidirectional" : "unidirectional"), "
-            + "\(model.parameters.reduce(0) { $0 + $1.value.count }) parameters"
+            + "\(weights) parameters" + bag
     }
 
     public func trainingBatch(_ indices: [Int]) -> Batch { data.train.batch(indices, padId: data.vocabulary.padId) }

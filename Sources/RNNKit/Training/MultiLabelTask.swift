@@ -21,6 +21,7 @@ public final class MultiLabelTask: TrainingTask {
 
     public static let metrics = ["micro_f1", "macro_f1", "subset_accuracy", "hamming_loss"]
     public var parameters: [Parameter] { model.parameters }
+    public var sparseTables: [EmbeddingBag] { model.sparseTables }
     /// Hamming loss is a column of log.csv but, lower being better, no early-stopping metric.
     public var metricNames: [String] { Self.metrics }
     /// `accuracy` (the config's default metric) is subset accuracy, scikit-learn's `accuracy_score`

@@ -37,7 +37,8 @@ extension Trainer {
         progress.dropoutState = dropoutRandom.state.map { String($0) }
         progress.scheduleState = schedule.state
         var checkpoint = task.checkpoint().withTrainingState(progress: progress, optimizer: step.optimizer,
-                                                             named: config.training.optimizer.rawValue, parameters: task.parameters)
+                                                             named: config.training.optimizer.rawValue, parameters: task.parameters,
+                                                             sparseOptimizer: step.sparseOptimizer)
         checkpoint.metadata.values[RunIdentity.metadataKey] = setup.identity.json
         let bytes = try checkpoint.encoded()
         if asBest { try Checkpoint.write(bytes, to: setup.directory.file(RunDirectory.bestCheckpoint)) }

@@ -42,10 +42,12 @@ public final class Trainer {
         let parameters = task.parameters
 
         if let resume {
-            try resume.checkpoint.load(into: parameters)
+            try resume.checkpoint.load(into: parameters, tables: task.sparseTables)
             // Adam's bias correction needs the step count before its moments are restored.
             step.optimizer.stepCount = resume.progress.step
             try step.optimizer.loadState(resume.checkpoint.optimizerState, parameters: parameters)
+            step.sparseOptimizer.stepCount = resume.progress.step
+            try step.sparseOptimizer.loadState(resume.checkpoint.optimizerState)
             progress = resume.progress
             dropoutRandom = resume.dropoutRandom
             try EpochLog(path: setup.directory.file(RunDirectory.logFile), metrics: task.metricNames)

@@ -6,6 +6,8 @@
 public final class TrainingStep {
     public let task: TrainingTask
     public let optimizer: Optimizer
+    /// The row-sparse tables' update (the n-gram bag's), same rule and rate.
+    public let sparseOptimizer: SparseTableOptimizer
     /// 0 = off.
     public let clipNorm: Float
     /// 0 = off.
@@ -25,9 +27,10 @@ public final class TrainingStep {
         case gradientNotFinite(Float)
     }
 
-    public init(task: TrainingTask, optimizer: Optimizer, clipNorm: Float, clipValue: Float) {
+    public init(task: TrainingTask, optimizer: Optimizer, sparseOptimizer: SparseTableOptimizer, clipNorm: Float, clipValue: Float) {
         self.task = task
         self.optimizer = optimizer
+        self.sparseOptimizer = sparseOptimizer
         self.clipNorm = clipNorm
         self.clipValue = clipValue
         self.parameters = task.parameters
@@ -35,7 +38,8 @@ public final class TrainingStep {
 
     /// The step a run's training section describes (optimizer, clipping).
     public convenience init(task: TrainingTask, training t: TrainingConfig) {
-        self.init(task: task, optimizer: Optimizers.make(t), clipNorm: Float(t.clipNorm), clipValue: Float(t.clipValue))
+        self.init(task: task, optimizer: Optimizers.make(t), sparseOptimizer: SparseTableOptimizer(training: t, tables: task.sparseTables),
+                  clipNorm: Float(t.clipNorm), clipValue: Float(t.clipValue))
     }
 
     /// Trains on `batch` with `learningRate`; dropout draws from `rng`. On a `Failure` the
@@ -44,10 +48,14 @@ public final class TrainingStep {
         parameters.zeroGrads()
         let loss = task.lossAndGradients(batch, rng: &rng)
         guard loss.isFinite else { throw Failure.lossNotFinite(loss) }
-        let norm = clipNorm > 0 ? clipGradientNorm(parameters, maxNorm: clipNorm) : globalGradientNorm(parameters)
+        // The bag's gradient holds only the rows this batch touched (its backward replaced it).
+        let sparse = sparseOptimizer.tables.filter { !$0.frozen }.map(\.gradient)
+        let norm = clipNorm > 0 ? clipGradientNorm(parameters, sparse: sparse, maxNorm: clipNorm)
+                                : globalGradientNorm(parameters, sparse: sparse)
         guard norm.isFinite else { throw Failure.gradientNotFinite(norm) }
-        if clipValue > 0 { clipGradientValue(parameters, limit: clipValue) }
+        if clipValue > 0 { clipGradientValue(parameters, sparse: sparse, limit: clipValue) }
         optimizer.step(parameters, learningRate: learningRate)
+        sparseOptimizer.step(learningRate: learningRate)
         return Result(loss: loss, gradientNorm: norm)
     }
 }

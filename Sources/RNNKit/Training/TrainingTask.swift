@@ -8,6 +8,8 @@
 public protocol TrainingTask: AnyObject {
     /// Every trainable parameter, in checkpoint order.
     var parameters: [Parameter] { get }
+    /// Tables trained row-sparsely (the n-gram bag's), saved after the parameters; none by default.
+    var sparseTables: [EmbeddingBag] { get }
     /// The dev metrics this task reports (log.csv columns `dev_<name>`), in order;
     /// `training.early_stopping.metric` must be one of them (higher is better), an alias, or `loss`.
     var metricNames: [String] { get }
@@ -35,6 +37,7 @@ public protocol TrainingTask: AnyObject {
 
 extension TrainingTask {
     public var metricAliases: [String: String] { [:] }
+    public var sparseTables: [EmbeddingBag] { [] }
 }
 
 /// A dev set's scores: the mean loss and the task's metrics by name.

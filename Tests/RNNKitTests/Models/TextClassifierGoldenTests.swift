@@ -35,9 +35,9 @@ final class TextClassifierGoldenTests: XCTestCase {
                               _ logits: Tensor, _ loss: Float, _ batch: Batch, features: String,
                               file: StaticString = #filePath, line: UInt = #line) {
         let padded = { (f: Int) in LayerTestSupport.paddedIndices(lengths: batch.lengths, steps: batch.steps, features: f) }
-        let tokens = TokenRows(batch, vocabularySize: model.embedding.vocabularySize)
+        let tokens = TokenRows(batch, vocabularySize: model.embedding!.vocabularySize)
         let embedded = Tensor([batch.steps * batch.size, 5])
-        let rows = model.embedding.forward(tokens, into: Tensor([0]))
+        let rows = model.embedding!.forward(tokens, into: Tensor([0]))
         tokens.gather(rows.data, width: 5, into: embedded.data)
         assertGoldenClose(embedded.array, golden.timeMajor("embedded").map(Double.init), "embedded", file: file, line: line)
         let encoderOutput = cache.encoderOutput!
@@ -50,7 +50,7 @@ final class TextClassifierGoldenTests: XCTestCase {
             assertGoldenClose(p.grad.array, golden.doubles("grad_" + p.name), "grad_" + p.name, file: file, line: line)
         }
         // The padding row gets no gradient.
-        assertExactlyZero(model.embedding.weight.grad.array, at: Array(50..<55), "padding row", file: file, line: line)
+        assertExactlyZero(model.embedding!.weight.grad.array, at: Array(50..<55), "padding row", file: file, line: line)
         // Inference gives the training forward's logits when there is no dropout.
         XCTAssertEqual(model.planLogits(batch).array, logits.array, "inference logits", file: file, line: line)
     }

@@ -48,7 +48,7 @@ final class TextClassifierGradientTests: XCTestCase {
                         "\(spec.kind) \(spec.cell) \(p.name)", file: file, line: line, loss: loss)
         }
         // Padding row: no gradient.
-        assertExactlyZero(model.embedding.weight.grad.array, at: Array(18..<21), "padding row", file: file, line: line)
+        assertExactlyZero(model.embedding!.weight.grad.array, at: Array(18..<21), "padding row", file: file, line: line)
     }
 
     /// Mean cross-entropy of Float logits, in Double: the loss of the numeric gradient.
@@ -114,7 +114,7 @@ final class TextClassifierGradientTests: XCTestCase {
                        ["embedding.weight", "proj.weight", "proj.bias", "fc.weight", "fc.bias"])
         XCTAssertEqual(names(spec(.textrnn, .rnnTanh))[1], "rnn.weight_ih_l0")
         let frozen = TextClassifier(spec: { var s = spec(.textrnn, .lstm); s.freezeEmbedding = true; return s }(), rng: &rng)
-        XCTAssertTrue(frozen.embedding.weight.frozen)
+        XCTAssertTrue(frozen.embedding!.weight.frozen)
         var bad = spec(.textrnn, .lstm)
         bad.embeddingDim = 0
         XCTAssertThrowsError(try bad.validate()) { XCTAssertEqual(($0 as? RNNError)?.field, "embedding.dim") }

@@ -1,5 +1,6 @@
-/// TextRNN's head: the encoder output pooled over real steps (`last`, `max`, `mean` or
-/// `attention`, see Layers/Pooling.swift and AttentionPooling.swift).
+/// TextRNN's head: the encoder output pooled over real steps (`last`, `max`, `mean`, `max_mean`
+/// (both, joined: `[max | mean]`, twice as wide) or `attention`, see Layers/Pooling.swift and
+/// AttentionPooling.swift).
 final class PoolingHead: SequenceHead {
     let kind: PoolingKind
     let last: LastStatePooling
@@ -7,10 +8,10 @@ final class PoolingHead: SequenceHead {
     let featureSize: Int
 
     init(kind: PoolingKind, directions: Int, hiddenSize: Int) {
-        precondition([.last, .max, .mean, .attention].contains(kind), "PoolingHead cannot pool by \(kind)")
+        precondition([.last, .max, .mean, .maxMean, .attention].contains(kind), "PoolingHead cannot pool by \(kind)")
         self.kind = kind
         last = LastStatePooling(directions: directions, hiddenSize: hiddenSize)
-        featureSize = directions * hiddenSize
+        featureSize = directions * hiddenSize * (kind == .maxMean ? 2 : 1)
         attention = kind == .attention ? AttentionPooling(featureSize: featureSize) : nil
     }
 
@@ -20,6 +21,9 @@ final class PoolingHead: SequenceHead {
         let features = Tensor([0])      // [B, F]
         let dEncoded = Tensor([0])      // [T, B, F]
         var max = MaxPooling.Cache()
+        // max_mean: the two halves, their gradients, and the mean's share of dEncoded.
+        let maxPart = Tensor([0]), meanPart = Tensor([0]), dMax = Tensor([0]), dMean = Tensor([0])
+        let dEncodedMean = Tensor([0])
         let attention = AttentionPooling.Cache()
     }
 
@@ -31,6 +35,10 @@ final class PoolingHead: SequenceHead {
         case .last: last.forward(x, mask: mask, into: ws.features)
         case .max: MaxPooling().forward(x, mask: mask, into: ws.features, cache: &ws.max)
         case .mean: MeanPooling().forward(x, mask: mask, into: ws.features)
+        case .maxMean:
+            MaxPooling().forward(x, mask: mask, into: ws.maxPart, cache: &ws.max)
+            MeanPooling().forward(x, mask: mask, into: ws.meanPart)
+            FeatureJoin.join(ws.maxPart, ws.meanPart, into: ws.features)
         case .attention: attention!.forward(x, mask: mask, into: ws.features, cache: ws.attention)
         default: preconditionFailure("unreachable")
         }
@@ -43,6 +51,12 @@ final class PoolingHead: SequenceHead {
         case .last: last.backward(dFeatures, mask: mask, into: ws.dEncoded)
         case .max: MaxPooling().backward(dFeatures, cache: ws.max, mask: mask, into: ws.dEncoded)
         case .mean: MeanPooling().backward(dFeatures, mask: mask, into: ws.dEncoded)
+        case .maxMean:
+            // The join's backward is the split; x feeds both poolings, so their gradients add.
+            FeatureJoin.split(dFeatures, leftWidth: featureSize / 2, intoLeft: ws.dMax, right: ws.dMean)
+            MaxPooling().backward(ws.dMax, cache: ws.max, mask: mask, into: ws.dEncoded)
+            MeanPooling().backward(ws.dMean, mask: mask, into: ws.dEncodedMean)
+            Elementwise.add(ws.dEncodedMean.data, into: ws.dEncoded.data, count: ws.dEncoded.count)
         case .attention:
             attention!.backward(dFeatures, input: input.encoded!, mask: mask, cache: ws.attention, into: ws.dEncoded)
         default: preconditionFailure("unreachable")
@@ -69,6 +83,10 @@ final class PoolingHead: SequenceHead {
             case .last: last.forward(x, mask: mask, into: ws.features)
             case .max: MaxPooling().forward(x, mask: mask, into: ws.features)
             case .mean: MeanPooling().forward(x, mask: mask, into: ws.features)
+            case .maxMean:
+                MaxPooling().forward(x, mask: mask, into: ws.maxPart)
+                MeanPooling().forward(x, mask: mask, into: ws.meanPart)
+                FeatureJoin.join(ws.maxPart, ws.meanPart, into: ws.features)
             case .attention: AttentionPooling.run(x, mask: mask, w: attentionWeight!, into: ws.features, cache: ws.attention)
             default: preconditionFailure("unreachable")
             }
