@@ -34,6 +34,10 @@ public struct TrainedModel {
         // An export folder (rnn-export) holds a checkpoint's model part: read it as one.
         let checkpoint = ExportFolder.isFolder(path) ? try ExportFolder.read(from: path) : try Checkpoint.read(from: path)
         let meta = checkpoint.metadata
+        if meta.values[Key.format] == LanguageModelTask.formatName {
+            throw RNNError.input("this is a language model (task \"language_model\"): it predicts tokens, not labels; "
+                                 + "fine-tune a classifier from it with model.init_from", file: path)
+        }
         guard meta.values[Key.format] == formatName, let configText = meta.values[Key.config] else {
             throw RNNError.input("this checkpoint was not written by rnn-train (no model description in its header)", file: path)
         }

@@ -156,7 +156,8 @@ public enum CorpusReader {
                 if summary.firstEmptyTextLine == nil { summary.firstEmptyTextLine = line.number }
                 continue
             }
-            guard let index = try resolve(label, labels: &labels, allowNewLabels: allowNewLabels, config: config,
+            // Plain text has no label: every line is class 0 of no label set (a language model reads none).
+            guard let index = config.format == .text ? 0 : try resolve(label, labels: &labels, allowNewLabels: allowNewLabels, config: config,
                                           settings: settings, path: path, line: line.number) else {
                 summary.unknownLabelsSkipped += 1
                 continue
@@ -196,6 +197,8 @@ public enum CorpusReader {
     static func splitFields(_ text: String, format: DataConfig.Format, config: DataConfig, settings: ReaderSettings,
                             path: String, line: Int) throws -> (String, RawLabel) {
         switch format {
+        case .text:
+            return (text, .index(0))
         case .tsv:
             guard let tab = text.lastIndex(of: "\t") else {
                 throw RNNError.input("no tab: expected text<TAB>label" + formatHint(text, config: config, settings: settings),
