@@ -57,6 +57,10 @@ public struct TrainedModel {
             throw RNNError.input("this checkpoint is a token tagger (model.kind \"tagger\"), not a text classifier: "
                                  + "this command reads text classifiers only", file: path)
         }
+        if meta.values[Key.format] == LanguageModelTask.formatName {
+            throw RNNError.input("this is a language model (task \"language_model\"): it predicts tokens, not labels; "
+                                 + "fine-tune a classifier from it with model.init_from", file: path)
+        }
         guard meta.values[Key.format] == formatName, let configText = meta.values[Key.config] else {
             throw RNNError.input("this checkpoint was not written by rnn-train (no model description in its header)", file: path)
         }

@@ -6,7 +6,8 @@
 /// values, and the model's own enums (`ModelKind`, `CellKind`, ...) are used directly.
 
 public struct DataConfig: Equatable {
-    public enum Format: String, CaseIterable { case tsv, fasttext, jsonl, conll }
+    /// `conll`: tagged tokens (taggers); `text`: one text per line, no label (language-model pretraining only).
+    public enum Format: String, CaseIterable { case tsv, fasttext, jsonl, conll, text }
     public enum UnknownLabels: String, CaseIterable { case error, skip }
     public enum InvalidUTF8: String, CaseIterable { case replace, error }
 
@@ -34,6 +35,8 @@ public struct DataConfig: Equatable {
         case fixed(Double)
         case tune
     }
+    /// Language model: every Nth training line is held out for perplexity instead of trained on; 0 = off.
+    public var holdoutEvery = 0
 
     public init(train: String, dev: String? = nil, format: Format = .tsv, classes: String? = nil) {
         self.train = train
@@ -105,6 +108,9 @@ public struct ModelConfig: Equatable {
     public var wide = false
     /// The hashed n-gram bag: `fasttext`'s input, the wide part when `wide`.
     public var ngrams = NGramConfig()
+    /// A checkpoint or export folder whose vocabulary, embedding and encoder (and, from a
+    /// classifier with the same labels, head) start this run.
+    public var initFrom: String?
 
     public init() {}
 
@@ -142,6 +148,9 @@ public struct ScheduleConfig: Equatable {
     /// Plateau: bad epochs tolerated before a decay.
     public var patience = 1
     public var factor = 0.5
+    /// Slanted triangular (Howard & Ruder 2018): share of the steps spent rising, and lr_max / lr_min.
+    public var cutFraction = 0.1
+    public var ratio = 32.0
     public init() {}
 }
 
@@ -153,6 +162,8 @@ public struct EarlyStoppingConfig: Equatable {
         // Taggers (TaggingTask).
         case slotF1 = "slot_f1", tokenAccuracy = "token_accuracy", intentAccuracy = "intent_accuracy",
              sentenceAccuracy = "sentence_accuracy"
+        /// The language model's; lower is better, like `loss`.
+        case perplexity
     }
     public var metric: Metric = .accuracy
     /// 0 = off.
@@ -195,7 +206,19 @@ public struct TrainingConfig: Equatable {
     public var evalEvery = 0
     /// Steps between log lines; 0 = off.
     public var logEvery = 50
+    /// ULMFiT discriminative rates: each encoder layer below the head trains at the rate of the
+    /// one above / this factor, the embedding below layer 0; 1 = off.
+    public var discriminativeLR = 1.0
+    /// ULMFiT gradual unfreezing: epoch 1 trains the head only, each later epoch one group more.
+    public var gradualUnfreezing = false
     public init() {}
+}
+
+/// What a run trains.
+public enum TaskKind: String, CaseIterable, Sendable {
+    case classification
+    /// Forward (and backward) next-token language model on the encoder, output tied to the embedding.
+    case languageModel = "language_model"
 }
 
 public struct OutputConfig: Equatable {

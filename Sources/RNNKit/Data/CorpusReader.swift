@@ -172,8 +172,9 @@ public enum CorpusReader {
             }
             // A multi-label line with one unknown label is skipped whole: its gold set is unknown.
             var ids: [Int] = [], skipped = false
+            // Plain text has no label: every line is class 0 of no label set (a language model reads none).
             for label in raw {
-                guard let index = try resolve(label, labels: &labels, allowNewLabels: allowNewLabels, config: config,
+                guard let index = config.format == .text ? 0 : try resolve(label, labels: &labels, allowNewLabels: allowNewLabels, config: config,
                                               settings: settings, path: path, line: line.number) else { skipped = true; break }
                 if !ids.contains(index) { ids.append(index) }   // a name and its index are one label
             }
@@ -221,6 +222,8 @@ public enum CorpusReader {
             // The config and the tools route CoNLL files to taggers; this is the last guard.
             throw RNNError.input("CoNLL files (token<TAB>tag lines) are read by taggers (model.kind \"tagger\"), not as one label per text",
                                  file: path, line: line)
+        case .text:
+            return (text, .index(0))
         case .tsv:
             guard let tab = text.lastIndex(of: "\t") else {
                 throw RNNError.input("no tab: expected text<TAB>label" + formatHint(text, config: config, settings: settings),

@@ -47,6 +47,10 @@ struct ConfigDecoder {
             case .ignored: break
             }
         }
+        // A language model's best checkpoint is by held-out perplexity unless the config says loss.
+        if config.task == .languageModel && !given.contains("training.early_stopping.metric") {
+            config.training.earlyStopping.metric = .perplexity
+        }
         try checkCombinations(config, given: given)
         return config
     }
@@ -120,12 +124,13 @@ struct ConfigDecoder {
         if model.kind == .tagger, model.wide {
             throw fail("model.wide", "applies to the text classifiers (textrnn, bilstm, textrcnn); a tagger's character features are model.char_ngram_buckets")
         }
+        try checkTask(config, given: given)
         let training = config.training
         if training.nesterov, training.optimizer != .sgd || training.momentum <= 0 {
             throw fail("training.nesterov", "needs training.optimizer \"sgd\" and training.momentum > 0")
         }
         // Only for a config about to be run: a checkpoint of an older version may hold this combination.
-        if checkFiles, config.data.dev == nil, training.earlyStopping.patience > 0 {
+        if checkFiles, config.data.dev == nil, config.data.holdoutEvery == 0, training.earlyStopping.patience > 0 {
             throw fail("training.early_stopping.patience",
                        "early stopping needs a dev set, and data.dev is null (set data.dev, or patience 0 to train every epoch)")
         }
@@ -148,6 +153,52 @@ struct ConfigDecoder {
         }
         if config.model.kind == .tagger {
             throw fail("data.multi_label", "tags one label per token: model.kind \"tagger\" does not read several labels per text")
+        }
+    }
+
+    /// The task's rules: what a language model can be and read, and the fields only it (or
+    /// only classification) reads.
+    private func checkTask(_ config: RunConfig, given: Set<String>) throws {
+        let metric = config.training.earlyStopping.metric
+        guard config.task == .languageModel else {
+            if config.data.format == .text {
+                throw fail("data.format", "\"text\" (no labels) is for task \"language_model\"; a classifier needs labelled lines")
+            }
+            if config.data.holdoutEvery > 0 {
+                throw fail("data.holdout_every", "applies to task \"language_model\" only; a classifier is scored on data.dev")
+            }
+            if config.model.initFrom != nil && config.embedding.pretrained != nil {
+                throw fail("embedding.pretrained", "cannot be used with model.init_from, which gives the embedding")
+            }
+            if metric == .perplexity {
+                throw fail("training.early_stopping.metric", "\"perplexity\" is the language model's; a classifier reports accuracy, macro_f1 or loss")
+            }
+            if config.model.initFrom != nil, config.model.kind == .tagger || config.model.kind == .fasttext || config.data.multiLabel {
+                throw fail("model.init_from", "fine-tunes single-label text classifiers (textrnn, bilstm, textrcnn); "
+                           + "a tagger, a multi-label model or fasttext cannot start from it yet")
+            }
+            return
+        }
+        let model = config.model
+        if model.kind != .textrnn && model.kind != .bilstm {
+            throw fail("model.kind", "a language model is an embedding and a recurrent encoder: use \"textrnn\" or \"bilstm\" (its head is not trained)")
+        }
+        if model.bidirectional && model.layers > 1 {
+            throw fail("model.layers", "a bidirectional language model has one layer: above it, each direction would read the other's states, "
+                       + "which have seen the tokens it must predict (use layers 1, or bidirectional false for a deeper forward model)")
+        }
+        if model.hiddenSize != config.embedding.dim {
+            throw fail("model.hidden_size", "must equal embedding.dim (\(config.embedding.dim)) for a language model: its output layer is the embedding, transposed")
+        }
+        if model.initFrom != nil { throw fail("model.init_from", "applies to task \"classification\" (fine-tuning)") }
+        if config.data.multiLabel { throw fail("data.multi_label", "applies to classifiers; a language model reads no labels") }
+        if model.wide { throw fail("model.wide", "applies to classifiers; a language model is an embedding and a recurrent encoder") }
+        if metric != .perplexity && metric != .loss {
+            throw fail("training.early_stopping.metric", "a language model reports perplexity (or loss), not \(metric.rawValue)")
+        }
+        if config.training.gradualUnfreezing || config.training.discriminativeLR != 1 {
+            throw fail(config.training.gradualUnfreezing ? "training.gradual_unfreezing" : "training.discriminative_lr",
+                       "applies to fine-tuning a classifier, not to task \"language_model\"")
         }
     }
 

@@ -5,6 +5,7 @@ extension RunConfig {
     /// before its fields. To add a field: a property with its default in ConfigSections.swift, and
     /// one entry here (docs/CONFIG.md, top, says how; its tables are checked against this list).
     static let fields: [ConfigField] = [
+        .choice("task", \.task, help: "`classification`: one label per text; `language_model`: pretrain the embedding and encoder on unlabelled text (forward LM on the forward direction, backward LM on the backward one, output tied to the embedding; see README, \"Pretraining\"), then fine-tune a classifier from it with `model.init_from`"),
         .object("data"),
         .custom("data.train", type: "path", default: "**required**",
                 help: "training file; the vocabulary and (without a classes file) the label set are built from it only",
@@ -22,6 +23,8 @@ extension RunConfig {
         .text("data.label_field", \.data.labelField, help: "JSON-lines field holding the label"),
         .choice("data.unknown_labels", \.data.unknownLabels, help: "a dev/test label not seen in train (or not in the classes file): stop with an error naming file, line and label, or skip the line and count it"),
         .choice("data.invalid_utf8", \.data.invalidUTF8, help: "invalid UTF-8 bytes: replace by U+FFFD with one warning per file (first line, byte offset, count of lines), or stop with an error naming line and byte offset"),
+        .integer("data.holdout_every", \.data.holdoutEvery, min: 0,
+                 help: "`language_model` only: every Nth line of `data.train` (lines N, 2N, ... of the usable texts) is held out and scored for perplexity after each epoch instead of trained on, so a pretraining run needs no dev file; 0 = off (then `data.dev`, if any, is the held-out text)"),
         .integer("data.max_line_bytes", \.data.maxLineBytes, min: 1,
                  help: "longest line of a data file, in bytes without the line ending; a longer line is an error naming file and line (`data.max_line_bytes`), so a file without line breaks (`/dev/zero`, a binary) ends at once instead of filling memory. An error, not a cut: the label sits at the end of a TSV line and a cut JSON line is no JSON"),
 
@@ -87,6 +90,17 @@ extension RunConfig {
         .integer("model.ngrams.minn", \.model.ngrams.minn, min: 0, help: "shortest character n-gram inside a token (fastText `-minn`, subwords of `<token>`); `minn` and `maxn` both 0 = none"),
         .integer("model.ngrams.maxn", \.model.ngrams.maxn, min: 0, help: "longest character n-gram inside a token (fastText `-maxn`); at least `minn`"),
         .number("model.ngrams.dropout", \.model.ngrams.dropout, .fraction, help: "dropout on the bag's vector before the classifier"),
+        .custom("model.init_from", type: "path | null", default: "null",
+                help: "start from a trained model: a `language_model` checkpoint, a classifier checkpoint or an `rnn-export` folder. Its vocabulary replaces building one (`vocab` is not used), its embedding and encoder weights are loaded, and from a classifier with the same labels and head also the head and `fc`. `tokenizer` (except `max_length`), `embedding.dim`, `model.cell`, `hidden_size`, `layers` and `bidirectional` must equal the source's (an error names the fields that differ)",
+                decode: { config, value, decoder in
+                    guard let value, value != .null else { return }
+                    let path = try decoder.path("model.init_from", value, isFile: false)
+                    if decoder.checkFiles && !FileManager.default.fileExists(atPath: path) {
+                        throw decoder.fail("model.init_from", "not found: \(path)")
+                    }
+                    config.model.initFrom = path
+                },
+                encode: { config in config.model.initFrom.map { .string($0) } ?? .null }),
 
         .object("training"),
         .integer("training.epochs", \.training.epochs, min: 1, help: "passes over the training data"),
@@ -110,6 +124,10 @@ extension RunConfig {
         .integer("training.schedule.patience", \.training.schedule.patience, min: 0, help: "plateau: epochs without improvement before a decay"),
         .number("training.schedule.factor", \.training.schedule.factor, .interval(0, 1, lowerIncluded: false, upperIncluded: false),
                 help: "plateau decay factor"),
+        .number("training.schedule.cut_frac", \.training.schedule.cutFraction, .interval(0, 1, lowerIncluded: false, upperIncluded: false),
+                help: "slanted_triangular: share of the run's steps over which the rate rises from `lr / ratio` to `lr`; it then falls back linearly"),
+        .number("training.schedule.ratio", \.training.schedule.ratio, .interval(1, 1e6, lowerIncluded: true, upperIncluded: true),
+                help: "slanted_triangular: how much smaller the lowest rate is than `lr`"),
 
         .number("training.clip_norm", \.training.clipNorm, .atLeastZero(note: " (0 = off)"), help: "clip the global gradient norm to this; 0 = off"),
         .number("training.clip_value", \.training.clipValue, .atLeastZero(note: " (0 = off)"), help: "clip each gradient value to ±this; 0 = off"),
@@ -138,6 +156,10 @@ extension RunConfig {
         .bool("training.length_buckets", \.training.lengthBuckets, help: "group similar lengths into batches (see below)"),
         .integer("training.eval_every", \.training.evalEvery, min: 0, help: "also evaluate on dev every N steps; 0 = once per epoch only"),
         .integer("training.log_every", \.training.logEvery, min: 0, help: "a progress line every N steps; 0 = off"),
+        .number("training.discriminative_lr", \.training.discriminativeLR, .interval(1, 1e6, lowerIncluded: true, upperIncluded: true),
+                help: "ULMFiT discriminative fine-tuning: the head and `fc` train at `lr`, the top encoder layer at `lr` / this, each layer below at the rate above / this, the embedding below layer 0; 1 = every parameter at `lr` (ULMFiT: 2.6)"),
+        .bool("training.gradual_unfreezing", \.training.gradualUnfreezing,
+              help: "ULMFiT gradual unfreezing: epoch 1 trains only the head and `fc`, each later epoch one more group (the top encoder layer, then the one below, ..., the embedding last); a frozen embedding (`embedding.freeze`) stays frozen"),
 
         .object("output"),
         .custom("output.dir", type: "path", default: "`\"runs/\" + the config file's base name`",

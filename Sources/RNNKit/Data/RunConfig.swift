@@ -8,6 +8,7 @@ import Foundation
 /// known) and its JSON path: `config.json:14: error: training.lr: expected a
 /// positive number, got "fast"`.
 public struct RunConfig: Equatable {
+    public var task: TaskKind = .classification
     public var data: DataConfig
     public var tokenizer: TokenizerConfig
     public var vocab: VocabConfig
@@ -19,12 +20,12 @@ public struct RunConfig: Equatable {
     public var sourcePath: String
 
     public static func == (a: RunConfig, b: RunConfig) -> Bool {
-        a.data == b.data && a.tokenizer == b.tokenizer && a.vocab == b.vocab && a.embedding == b.embedding
+        a.task == b.task && a.data == b.data && a.tokenizer == b.tokenizer && a.vocab == b.vocab && a.embedding == b.embedding
             && a.model == b.model && a.training == b.training && a.output == b.output
     }
 
     /// The sections a resumed run must not change.
-    public static let modelDefiningSections = ["data", "tokenizer", "vocab", "embedding", "model"]
+    public static let modelDefiningSections = ["task", "data", "tokenizer", "vocab", "embedding", "model"]
 
     // MARK: - Loading
 

@@ -12,6 +12,9 @@ public final class Parameter {
     public private(set) lazy var grad = Tensor(value.shape)
     /// A frozen parameter gets no gradient and is skipped by optimizers.
     public var frozen: Bool
+    /// This parameter's rate is the step's rate times this (ULMFiT discriminative fine-tuning,
+    /// `training.discriminative_lr`); 1 for everything else.
+    public var learningRateScale: Float = 1
 
     public init(name: String, shape: [Int], frozen: Bool = false) {
         self.name = name

@@ -35,10 +35,12 @@ public final class Adam: Optimizer {
     public func step(_ parameters: [Parameter], learningRate lr: Float) {
         stepCount += 1
         let wd = weightDecay
-        let decay: Float = 1 - lr * weightDecay
-        let kernel = AdamKernel(beta1: beta1, beta2: beta2, eps: eps, learningRate: lr, step: stepCount,
-                                coupledDecay: decoupled ? 0 : wd)
         for p in parameters where !p.frozen {
+            // The rate of this parameter (a discriminative fine-tuning group scales it).
+            let lr = p.learningRateScale == 1 ? lr : lr * p.learningRateScale
+            let decay: Float = 1 - lr * weightDecay
+            let kernel = AdamKernel(beta1: beta1, beta2: beta2, eps: eps, learningRate: lr, step: stepCount,
+                                    coupledDecay: decoupled ? 0 : wd)
             let s = state(for: p)
             let n = p.value.count
             let w = p.value.data, g = UnsafePointer(p.grad.data), m = s.m.data, v = s.v.data

@@ -9,6 +9,7 @@ public final class ClassificationTask: TrainingTask {
     let loss: SoftmaxCrossEntropy
     let workspace: TrainingWorkspace
     let lossWorkspace = SoftmaxCrossEntropy.Workspace()
+    let groups: FineTuneGroups
 
     public var parameters: [Parameter] { model.parameters }
     public var sparseTables: [EmbeddingBag] { model.sparseTables }
@@ -21,8 +22,15 @@ public final class ClassificationTask: TrainingTask {
     /// trainer then loads the weights).
     public init(config: RunConfig, resume: ResumeState?, initRandom: inout RandomSource, log: @escaping (String) -> Void) throws {
         self.config = config
-        let savedVocabulary = try resume.map { try Vocabulary(tokens: $0.checkpoint.metadata.vocabulary) }
-        data = try RunData.load(config: config, vocabulary: savedVocabulary, labelNames: resume?.checkpoint.metadata.labels, log: log)
+        // model.init_from: the source's vocabulary (and label order); a resumed run has both in its checkpoint.
+        let start = try resume == nil ? config.model.initFrom.map { try PretrainedStart.load($0) } : nil
+        try start?.check(config)
+        if let start, config.vocab != VocabConfig() {
+            log("note: vocab.min_freq and vocab.max_size are not used: the vocabulary is \(start.path)'s (\(start.vocabulary.count) tokens)")
+        }
+        let savedVocabulary = try resume.map { try Vocabulary(tokens: $0.checkpoint.metadata.vocabulary) } ?? start?.vocabulary
+        data = try RunData.load(config: config, vocabulary: savedVocabulary, labelNames: resume?.checkpoint.metadata.labels,
+                                firstLabels: start?.labels, log: log)
         let spec = ModelSpec(config: config, vocabularySize: data.vocabulary.count, classCount: data.labels.count,
                              padId: Int(data.vocabulary.padId))
         do { try spec.validate() } catch var error as RNNError {
@@ -42,6 +50,15 @@ public final class ClassificationTask: TrainingTask {
             }
             try embedding.load(matrix: vectors.matrix, hasVector: vectors.hasVector)
         }
+        if let start { log("model.init_from: loaded " + (try start.load(into: model, labels: data.labels.names)) + " of \(start.path)") }
+        groups = FineTuneGroups(model)
+        if config.training.discriminativeLR != 1 { groups.applyRates(factor: config.training.discriminativeLR) }
+    }
+
+    /// Gradual unfreezing (`training.gradual_unfreezing`): the groups this epoch trains.
+    public func beginEpoch(_ epoch: Int) {
+        guard config.training.gradualUnfreezing else { return }
+        groups.unfreeze(epoch: epoch, embeddingFrozen: config.embedding.freeze)
     }
 
     /// The task around an existing model and data (benchmarks).
@@ -53,6 +70,7 @@ public final class ClassificationTask: TrainingTask {
                                                                                       classCount: data.labels.count),
                                    labelSmoothing: Float(config.training.labelSmoothing))
         workspace = model.makeWorkspace()
+        groups = FineTuneGroups(model)
     }
 
     public var modelDescription: String {

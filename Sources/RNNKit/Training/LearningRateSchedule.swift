@@ -11,11 +11,17 @@ import Foundation
 ///   once more than `patience` epochs in a row fail to improve on the best metric (PyTorch's
 ///   `ReduceLROnPlateau` with threshold 0, cooldown 0), then counts bad epochs from zero again.
 ///
+/// - `slanted_triangular` (Howard & Ruder 2018, eq. 3): with `cut = floor(totalSteps * cutFraction)`,
+///   `p = step / cut` before the cut and `1 - (step - cut) / (cut * (1 / cutFraction - 1))` after,
+///   the rate is `baseLR * (1 + p * (ratio - 1)) / ratio`: up from `baseLR / ratio` to `baseLR`
+///   over the first `cutFraction` of the run, then linearly down to `baseLR / ratio`.
+///
 /// Warmup (all kinds): for the first `warmupSteps` steps (0-based `step`) the rate is scaled by
 /// `(step + 1) / warmupSteps`, a linear ramp reaching the full rate at step `warmupSteps - 1`.
 public struct LearningRateSchedule: Equatable {
     public enum Kind: String, CaseIterable, Sendable {
         case constant, step, cosine, plateau
+        case slantedTriangular = "slanted_triangular"
     }
 
     public var kind: Kind
@@ -27,6 +33,8 @@ public struct LearningRateSchedule: Equatable {
     public var totalSteps: Int
     public var patience: Int
     public var factor: Float
+    public var cutFraction: Double = ScheduleConfig().cutFraction
+    public var ratio: Double = ScheduleConfig().ratio
 
     /// Plateau state: the product of reductions so far, the best metric seen, bad epochs since.
     public private(set) var currentFactor: Double = 1
@@ -62,6 +70,8 @@ public struct LearningRateSchedule: Equatable {
         self.init(kind: s.kind, baseLR: Float(t.lr), stepSize: s.stepSize, gamma: Float(s.gamma),
                   warmupSteps: s.warmupSteps, minLR: Float(s.minLR), totalSteps: totalSteps,
                   patience: s.patience, factor: Float(s.factor), state: state)
+        cutFraction = s.cutFraction
+        ratio = s.ratio
     }
 
     /// What resuming needs: `factor`, `bad_epochs`, and `best` once a metric has been observed.
@@ -88,6 +98,12 @@ public struct LearningRateSchedule: Equatable {
             rate = inWarmup ? base : low + (base - low) * 0.5 * (1 + cos(Double.pi * progress))
         case .plateau:
             rate = max(low, base * currentFactor)
+        case .slantedTriangular:
+            let cut = max(1, Int((Double(totalSteps) * cutFraction).rounded(.down)))
+            let s = max(step, 0)
+            let p = s < cut ? Double(s) / Double(cut)
+                            : max(0, 1 - Double(s - cut) / (Double(cut) * (1 / cutFraction - 1)))
+            rate = base * (1 + p * (ratio - 1)) / ratio
         }
         return Float(rate * warmup)
     }

@@ -14,11 +14,13 @@ public struct RunData {
     /// Reads train (and dev) as the config says. With `vocabulary` and
     /// `labelNames` from a checkpoint, the vocabulary is not rebuilt and the
     /// label order is the checkpoint's.
+    /// `firstLabels` (a model to start from): the classes in that order first, new ones after.
     public static func load(config: RunConfig, vocabulary saved: Vocabulary? = nil, labelNames: [String]? = nil,
-                            log: (String) -> Void) throws -> RunData {
+                            firstLabels: [String]? = nil, log: (String) -> Void) throws -> RunData {
         // A resumed run keeps the checkpoint's classes: a label they lack is an error, not a new class.
         let hasClassesFile = config.data.classes != nil
         var labels = try labelNames.map { try LabelSet(names: $0, isFixed: true, acceptsIndices: hasClassesFile) }
+            ?? firstLabels.flatMap { hasClassesFile || $0.isEmpty ? nil : try LabelSet(names: $0, isFixed: false) }
             ?? CorpusReader.initialLabels(for: config.data)
         // Texts are encoded as they are read and never kept (see CorpusEncoder).
         let tokenizer = Tokenizer(config: config.tokenizer)

@@ -24,6 +24,7 @@ public final class SGD: Optimizer {
         stepCount += 1
         let mu = momentum, wd = weightDecay
         for p in parameters where !p.frozen {
+            let lr = p.learningRateScale == 1 ? lr : lr * p.learningRateScale
             let n = p.value.count
             let w = p.value.data, g = p.grad.data
             if mu == 0 {

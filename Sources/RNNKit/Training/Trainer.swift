@@ -43,6 +43,8 @@ public final class Trainer {
 
         if let resume {
             try resume.checkpoint.load(into: parameters, tables: task.sparseTables)
+            // The parameters trained in the epoch the state was saved in (gradual unfreezing).
+            task.beginEpoch(resume.progress.batchesDoneInEpoch > 0 ? resume.progress.epochsDone + 1 : max(resume.progress.epochsDone, 1))
             // Adam's bias correction needs the step count before its moments are restored.
             step.optimizer.stepCount = resume.progress.step
             try step.optimizer.loadState(resume.checkpoint.optimizerState, parameters: parameters)
@@ -87,6 +89,7 @@ public final class Trainer {
         var outcome = TrainingOutcome.completed
         epochs: while progress.epochsDone < training.epochs && !progress.stoppedEarly {
             let epoch = progress.epochsDone + 1
+            task.beginEpoch(epoch)
             let batchSize = epochBatchSize(epoch)
             let batches = Batcher(lengths: task.trainLengths, batchSize: batchSize, lengthBuckets: training.lengthBuckets, seed: training.seed)
                 .batches(epoch: epoch - 1)

@@ -19,14 +19,15 @@ public struct TrainingSummary {
     public var epochsDone: Int
 
     init(outcome: TrainingOutcome, progress: TrainingProgress, config: RunConfig, runDirectory: String) {
-        let hasDev = config.data.dev != nil
+        // A language model holding out part of data.train has a held-out set without data.dev.
+        let hasDev = config.data.dev != nil || (config.task == .languageModel && config.data.holdoutEvery > 0)
         let metric = config.training.earlyStopping.metric
         self.outcome = outcome
         self.runDirectory = runDirectory
         bestEpoch = progress.bestEpoch
         metricName = hasDev ? metric.rawValue : "train_loss"
         // Progress keeps scores oriented higher-is-better: a loss is stored negated.
-        bestMetric = progress.bestMetric.map { !hasDev || metric == .loss ? -$0 : $0 }
+        bestMetric = progress.bestMetric.map { !hasDev || metric == .loss || metric == .perplexity ? -$0 : $0 }
         epochsDone = progress.epochsDone
     }
 }

@@ -10,8 +10,8 @@ public protocol TrainingTask: AnyObject {
     var parameters: [Parameter] { get }
     /// Tables trained row-sparsely (the n-gram bag's), saved after the parameters; none by default.
     var sparseTables: [EmbeddingBag] { get }
-    /// The dev metrics this task reports (log.csv columns `dev_<name>`), in order;
-    /// `training.early_stopping.metric` must be one of them (higher is better), an alias, or `loss`.
+    /// The dev metrics this task reports (log.csv columns `dev_<name>`; higher is better except
+    /// `perplexity`), in order; `training.early_stopping.metric` must be one of them, an alias, or `loss`.
     var metricNames: [String] { get }
     /// Other names `training.early_stopping.metric` may give a metric by (name: metric); `scoreDev`
     /// reports them too. Default none.
@@ -33,6 +33,14 @@ public protocol TrainingTask: AnyObject {
     /// The checkpoint of the current weights with the metadata a model needs to be rebuilt and
     /// used (config, vocabulary, labels, ...); the trainer adds optimizer and progress.
     func checkpoint() -> Checkpoint
+    /// Called before the first batch of every epoch (1-based), and on resume before the
+    /// optimizer state is restored, with the epoch that state was saved in: a task that trains
+    /// different parameters per epoch (gradual unfreezing) sets them here.
+    func beginEpoch(_ epoch: Int)
+}
+
+extension TrainingTask {
+    public func beginEpoch(_ epoch: Int) {}
 }
 
 extension TrainingTask {
@@ -52,7 +60,11 @@ public struct DevScores: Equatable {
 
     /// The early-stopping score of `metric`, higher is better: a metric as it is, the loss negated.
     public func score(_ metric: String) -> Double? {
-        metric == "loss" ? loss.map { -$0 } : metrics[metric]
+        switch metric {
+        case "loss": return loss.map { -$0 }
+        case "perplexity": return metrics[metric].map { -$0 }   // lower is better, like a loss
+        default: return metrics[metric]
+        }
     }
 }
 
@@ -62,11 +74,16 @@ public enum TrainingTasks {
     /// labels) and its model's initial weights drawn from `initRandom`.
     public static func make(config: RunConfig, resume: ResumeState?, initRandom: inout RandomSource,
                             log: @escaping (String) -> Void) throws -> TrainingTask {
-        let task: TrainingTask = config.model.kind == .tagger
-            ? try TaggingTask(config: config, resume: resume, initRandom: &initRandom, log: log)
-            : config.data.multiLabel
-            ? try MultiLabelTask(config: config, resume: resume, initRandom: &initRandom, log: log)
-            : try ClassificationTask(config: config, resume: resume, initRandom: &initRandom, log: log)
+        let task: TrainingTask
+        switch config.task {
+        case .classification:
+            task = config.model.kind == .tagger
+                ? try TaggingTask(config: config, resume: resume, initRandom: &initRandom, log: log)
+                : config.data.multiLabel
+                ? try MultiLabelTask(config: config, resume: resume, initRandom: &initRandom, log: log)
+                : try ClassificationTask(config: config, resume: resume, initRandom: &initRandom, log: log)
+        case .languageModel: task = try LanguageModelTask(config: config, resume: resume, initRandom: &initRandom, log: log)
+        }
         let metric = config.training.earlyStopping.metric.rawValue
         guard metric == "loss" || task.metricNames.contains(metric) || task.metricAliases[metric] != nil else {
             throw RNNError.input("this task reports \((task.metricNames + ["loss"]).joined(separator: ", ")), not \(metric)",
