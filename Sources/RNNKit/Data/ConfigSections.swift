@@ -85,6 +85,11 @@ public struct ModelConfig: Equatable {
     public var wide = false
     /// The hashed n-gram bag: `fasttext`'s input, the wide part when `wide`.
     public var ngrams = NGramConfig()
+    /// Regularisation of the recurrent kinds (`Regularisation`), 0 = off.
+    public var embeddingDropout = 0.0
+    public var tokenDropout = 0.0
+    public var lockedDropout = 0.0
+    public var weightDrop = 0.0
 
     public init() {}
 
@@ -168,6 +173,16 @@ public struct TrainingConfig: Equatable {
     public var evalEvery = 0
     /// Steps between log lines; 0 = off.
     public var logEvery = 50
+    /// Decay of the weights' exponential moving average (dev evaluation, best.ckpt); nil = off.
+    public var ema: Double?
+    public var adversarial = AdversarialConfig()
+    public init() {}
+}
+
+/// `training.adversarial`: FGM on the embedding rows (Miyato et al. 2017), `AdversarialTraining`.
+public struct AdversarialConfig: Equatable {
+    /// Norm of the perturbation; 0 = off.
+    public var epsilon = 0.0
     public init() {}
 }
 
