@@ -38,9 +38,9 @@ public struct Checkpoint {
         return (t.shape, t.values)
     }
 
-    /// Tensors whose names start with one of these are optimizer state, not model
-    /// parameters: `load(into:)` does not count them as extra.
-    public static let optimizerStatePrefixes = ["adam.", "sgd.", SparseTableOptimizer.statePrefix]
+    /// Tensors whose names start with one of these are optimizer state (and the weight
+    /// average, `WeightAverage`), not model parameters: `load(into:)` does not count them as extra.
+    public static let optimizerStatePrefixes = ["adam.", "sgd.", SparseTableOptimizer.statePrefix, WeightAverage.statePrefix]
 
     // MARK: Header
 

@@ -111,6 +111,11 @@ public struct ModelConfig: Equatable {
     /// A checkpoint or export folder whose vocabulary, embedding and encoder (and, from a
     /// classifier with the same labels, head) start this run.
     public var initFrom: String?
+    /// Regularisation of the recurrent kinds (`Regularisation`), 0 = off.
+    public var embeddingDropout = 0.0
+    public var tokenDropout = 0.0
+    public var lockedDropout = 0.0
+    public var weightDrop = 0.0
 
     public init() {}
 
@@ -211,6 +216,16 @@ public struct TrainingConfig: Equatable {
     public var discriminativeLR = 1.0
     /// ULMFiT gradual unfreezing: epoch 1 trains the head only, each later epoch one group more.
     public var gradualUnfreezing = false
+    /// Decay of the weights' exponential moving average (dev evaluation, best.ckpt); nil = off.
+    public var ema: Double?
+    public var adversarial = AdversarialConfig()
+    public init() {}
+}
+
+/// `training.adversarial`: FGM on the embedding rows (Miyato et al. 2017), `AdversarialTraining`.
+public struct AdversarialConfig: Equatable {
+    /// Norm of the perturbation; 0 = off.
+    public var epsilon = 0.0
     public init() {}
 }
 

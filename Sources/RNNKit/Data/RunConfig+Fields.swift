@@ -102,6 +102,15 @@ extension RunConfig {
                 },
                 encode: { config in config.model.initFrom.map { .string($0) } ?? .null }),
 
+        .number("model.embedding_dropout", \.model.embeddingDropout, .fraction,
+                help: "recurrent kinds, training only: drop whole token types per batch — each distinct token of a batch keeps or loses its embedding row at every position (AWD-LSTM's embedding dropout), survivors scaled by 1/(1-p); 0 = off"),
+        .number("model.token_dropout", \.model.tokenDropout, .fraction,
+                help: "recurrent kinds, training only: each real position reads `<unk>` instead of its token with this probability (word dropout; the n-gram bag still reads the text); 0 = off"),
+        .number("model.locked_dropout", \.model.lockedDropout, .fraction,
+                help: "recurrent kinds, training only: locked (variational) dropout — one mask per sequence, the same at every step — on the input of every recurrent layer and the output of the last (on top of `dropout` between layers); 0 = off"),
+        .number("model.weight_drop", \.model.weightDrop, .fraction,
+                help: "recurrent kinds, training only: DropConnect on every recurrent matrix W_hh, one mask per batch shared by all steps (AWD-LSTM's weight-drop); inference uses the weights as trained; 0 = off"),
+
         .object("training"),
         .integer("training.epochs", \.training.epochs, min: 1, help: "passes over the training data"),
         .integer("training.batch_size", \.training.batchSize, min: 1, help: "examples per batch (the last batch of an epoch may be smaller); changed on resume, it applies from the next epoch"),
@@ -160,6 +169,20 @@ extension RunConfig {
                 help: "ULMFiT discriminative fine-tuning: the head and `fc` train at `lr`, the top encoder layer at `lr` / this, each layer below at the rate above / this, the embedding below layer 0; 1 = every parameter at `lr` (ULMFiT: 2.6)"),
         .bool("training.gradual_unfreezing", \.training.gradualUnfreezing,
               help: "ULMFiT gradual unfreezing: epoch 1 trains only the head and `fc`, each later epoch one more group (the top encoder layer, then the one below, ..., the embedding last); a frozen embedding (`embedding.freeze`) stays frozen"),
+        .custom("training.ema", type: "null | number in (0, 1)", default: "null",
+                help: "decay of an exponential moving average of the weights, updated after every step (`avg += (1 - decay) (w - avg)`); dev is evaluated on the average and `best.ckpt` holds it, `last.ckpt` holds the trained weights and the average (resume is bitwise). The n-gram bag's table is used as trained. null = off",
+                decode: { config, value, decoder in
+                    guard let value else { return }
+                    if case .null = value { config.training.ema = nil; return }
+                    guard case .number(let d, _) = value, d > 0, d < 1 else {
+                        throw decoder.mismatch("training.ema", "null or a number in (0, 1)", value)
+                    }
+                    config.training.ema = d
+                },
+                encode: { config in config.training.ema.map { .double($0) } ?? .null }),
+        .object("training.adversarial", help: "adversarial training on the embeddings (FGM, Miyato et al. 2017)"),
+        .number("training.adversarial.epsilon", \.training.adversarial.epsilon, .atLeastZero(note: " (0 = off)"),
+                help: "recurrent kinds: after each step's backward, the embedding rows the batch read are moved by ε along their loss gradient (divided by its norm over the batch), and a second forward and backward with the same dropout masks adds that loss's gradient; 0 = off"),
 
         .object("output"),
         .custom("output.dir", type: "path", default: "`\"runs/\" + the config file's base name`",

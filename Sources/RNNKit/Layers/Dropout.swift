@@ -27,6 +27,14 @@ public struct Dropout {
         for i in 0..<n { dst[i] = src[i] * m[i] }
     }
 
+    /// y = x * mask with a given mask (e.g. one that folds in a locked mask, `LockedDropout.fold`).
+    static func apply(_ mask: Tensor, to x: Tensor, into output: Tensor) {
+        precondition(mask.count == x.count, "dropout mask \(mask.shape) for \(x.shape)")
+        output.resize(x.shape)
+        let m = mask.data, src = x.data, dst = output.data
+        for i in 0..<x.count { dst[i] = src[i] * m[i] }
+    }
+
     /// dx = dy * mask (`dInput` may be `dOutput` itself: updated in place).
     public func backward(_ dOutput: Tensor, mask: Tensor, into dInput: Tensor) {
         precondition(mask.count == dOutput.count, "dropout gradient shape \(dOutput.shape)")

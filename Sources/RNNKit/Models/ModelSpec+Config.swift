@@ -9,6 +9,8 @@ extension ModelSpec {
                   classCount: classCount, padId: padId, freezeEmbedding: config.embedding.freeze,
                   memoryHops: m.memoryHops,
                   ngrams: m.hasNGramBag ? NGramSpec(buckets: m.ngrams.buckets, dimension: m.ngrams.dim, wordNgrams: m.ngrams.wordNgrams,
-                                                    characterNgrams: m.ngrams.characterNgrams, dropout: Float(m.ngrams.dropout)) : nil)
+                                                    characterNgrams: m.ngrams.characterNgrams, dropout: Float(m.ngrams.dropout)) : nil,
+                  regularisation: Regularisation(embeddingDropout: Float(m.embeddingDropout), tokenDropout: Float(m.tokenDropout),
+                                                 lockedDropout: Float(m.lockedDropout), weightDrop: Float(m.weightDrop)))
     }
 }

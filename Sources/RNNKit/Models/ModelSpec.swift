@@ -46,6 +46,33 @@ public struct NGramSpec: Equatable, Sendable {
     }
 }
 
+/// Dropout variants for recurrent models (Merity et al. 2017, AWD-LSTM; Gal & Ghahramani 2016),
+/// each a probability in [0, 1), 0 = off. They act in the training forward only: an inference
+/// plan reads the weights as trained. `fasttext` has none of the parts they act on.
+public struct Regularisation: Equatable, Sendable {
+    /// Whole token types dropped per batch (`EmbeddingDropout`).
+    public var embeddingDropout: Float
+    /// Positions that read `<unk>` instead of their token (`TokenDropout`).
+    public var tokenDropout: Float
+    /// One mask per sequence on the input and output of every recurrent layer (`LockedDropout`).
+    public var lockedDropout: Float
+    /// DropConnect on every W_hh, one mask per batch (RecurrentEncoder+WeightDrop.swift).
+    public var weightDrop: Float
+
+    public init(embeddingDropout: Float = 0, tokenDropout: Float = 0, lockedDropout: Float = 0, weightDrop: Float = 0) {
+        self.embeddingDropout = embeddingDropout
+        self.tokenDropout = tokenDropout
+        self.lockedDropout = lockedDropout
+        self.weightDrop = weightDrop
+    }
+
+    /// Config field names (under `model.`) and values, for validation.
+    var fields: [(String, Float)] {
+        [("embedding_dropout", embeddingDropout), ("token_dropout", tokenDropout),
+         ("locked_dropout", lockedDropout), ("weight_drop", weightDrop)]
+    }
+}
+
 /// Which TextRCNN.
 public enum RCNNVariant: String, CaseIterable, Sendable {
     /// Lai et al.: tanh(proj([left context | embedding | right context])), contexts exclude the word.
@@ -77,12 +104,14 @@ public struct ModelSpec: Equatable, Sendable {
     public var memoryHops: Int
     /// The hashed n-gram bag: required by `fasttext`, the wide part of a recurrent kind, or nil.
     public var ngrams: NGramSpec?
+    /// Training-only regularisation of the recurrent kinds (all 0 = off; see `Regularisation`).
+    public var regularisation: Regularisation
 
     public init(kind: ModelKind = .textrnn, cell: CellKind = .lstm, vocabularySize: Int, embeddingDim: Int,
                 hiddenSize: Int, layers: Int = 1, bidirectional: Bool = true, dropout: Float = 0,
                 pooling: PoolingKind = .last, rcnnVariant: RCNNVariant = .paper, rcnnProjectionSize: Int = 0,
                 classCount: Int, padId: Int, freezeEmbedding: Bool = false, memoryHops: Int = 3,
-                ngrams: NGramSpec? = nil) {
+                ngrams: NGramSpec? = nil, regularisation: Regularisation = Regularisation()) {
         self.kind = kind
         self.cell = cell
         self.vocabularySize = vocabularySize
@@ -99,6 +128,7 @@ public struct ModelSpec: Equatable, Sendable {
         self.freezeEmbedding = freezeEmbedding
         self.memoryHops = memoryHops
         self.ngrams = ngrams
+        self.regularisation = regularisation
     }
 
     /// The architecture actually built: bilstm forces an LSTM that is bidirectional, textrcnn
@@ -139,6 +169,9 @@ public struct ModelSpec: Equatable, Sendable {
             if n.wordNgrams < 1 { throw fail("ngrams.word_ngrams", "must be at least 1, got \(n.wordNgrams)") }
             if let r = n.characterNgrams, r.lowerBound < 1 { throw fail("ngrams.minn", "must be at least 1, got \(r.lowerBound)") }
             if !(n.dropout >= 0 && n.dropout < 1) { throw fail("ngrams.dropout", "must be in [0, 1), got \(n.dropout)") }
+        }
+        for (field, p) in regularisation.fields where !(p >= 0 && p < 1) {
+            throw fail(field, "must be in [0, 1), got \(p)")
         }
         let weights = weightCountLowerBound
         if weights > ModelSpec.maximumWeightCount {

@@ -60,6 +60,7 @@ public final class TextClassifier: ParameterOwner {
                                       name: "embedding", frozen: s.freezeEmbedding, draw: draw, rng: &rng)
             let encoder = RecurrentEncoder(cell: s.cell, inputSize: s.embeddingDim, hiddenSize: s.hiddenSize,
                                            layers: s.layers, bidirectional: s.bidirectional, dropout: s.dropout,
+                                           lockedDropout: s.regularisation.lockedDropout, weightDrop: s.regularisation.weightDrop,
                                            name: s.encoderName, rng: &rng)
             let head = ModelFactory.head(for: s, encoderOutputSize: encoder.outputSize, rng: &rng)
             (self.embedding, self.encoder, self.head) = (embedding, encoder, head)
@@ -96,17 +97,48 @@ public final class TextClassifier: ParameterOwner {
     }
 
     /// The training forward: logits `[B, classes]` (the workspace's). Dropout is on; its draws
-    /// come from `rng` in a fixed order: encoder layers bottom-up, the features, the bag's vector.
-    public func forward(_ batch: Batch, workspace ws: TrainingWorkspace, rng: inout RandomSource) -> Tensor {
+    /// come from `rng` in a fixed order: token dropout, embedding dropout, locked dropout of the
+    /// encoder's input, the encoder (weight-drop, then its layers bottom-up), locked dropout of
+    /// its output, the features, the bag's vector. `perturbation` `[U, E]` (adversarial training)
+    /// is added to the embedding rows the encoder and head read (after embedding dropout): the
+    /// caller passes the same `TokenRows` order, i.e. the same batch and the same draws.
+    public func forward(_ batch: Batch, workspace ws: TrainingWorkspace, rng: inout RandomSource,
+                        perturbation: Tensor? = nil) -> Tensor {
         var input: HeadInput?, encoderCache: RecurrentEncoder.Cache?, features: Tensor?, deepInput: Tensor?
         if let embedding, let head {
-            ws.tokens.rebuild(batch, vocabularySize: embedding.vocabularySize)
-            let rows = embedding.forward(ws.tokens, into: ws.rows)
+            let r = spec.regularisation
+            let read = r.tokenDropout > 0 ? TokenDropout.apply(batch, probability: r.tokenDropout, unknownId: 1, rng: &rng) : batch
+            ws.tokens.rebuild(read, vocabularySize: embedding.vocabularySize)
+            var rows = embedding.forward(ws.tokens, into: ws.rows)
+            if r.embeddingDropout > 0 {
+                EmbeddingDropout(probability: r.embeddingDropout).forward(rows, mask: ws.embeddingMask, into: ws.droppedRows, rng: &rng)
+                rows = ws.droppedRows
+            }
+            if let perturbation {
+                precondition(perturbation.count == rows.count, "perturbation \(perturbation.shape) for rows \(rows.shape)")
+                Elementwise.add(perturbation.data, into: rows.data, count: rows.count)
+            }
             var encoded: Tensor?
             if let encoder, let encoderWorkspace = ws.encoder {
-                let r = encoder.forward(.rows(rows, ws.tokens), mask: batch.mask, workspace: encoderWorkspace, rng: &rng)
-                encoded = r.output
-                encoderCache = r.cache
+                var layerInput = LayerInput.rows(rows, ws.tokens)
+                if r.lockedDropout > 0 {
+                    // Each sequence drops its own units: positions no longer share a row, so the
+                    // encoder reads the gathered per-position input.
+                    let locked = LockedDropout(probability: r.lockedDropout)
+                    ws.tokens.gather(rows.data, width: embedding.dimension, into: ws.lockedInput.resize([batch.steps, batch.size, embedding.dimension]).data)
+                    locked.drawMask(batchSize: batch.size, width: embedding.dimension, into: ws.inputLock, rng: &rng)
+                    LockedDropout.forward(ws.lockedInput, mask: ws.inputLock, into: ws.lockedInput)
+                    layerInput = .dense(ws.lockedInput)
+                }
+                let r2 = encoder.forward(layerInput, mask: batch.mask, workspace: encoderWorkspace, rng: &rng)
+                encoded = r2.output
+                encoderCache = r2.cache
+                if r.lockedDropout > 0 {
+                    LockedDropout(probability: r.lockedDropout).drawMask(batchSize: batch.size, width: encoder.outputSize,
+                                                                         into: ws.outputLock, rng: &rng)
+                    LockedDropout.forward(r2.output, mask: ws.outputLock, into: ws.lockedOutput)
+                    encoded = ws.lockedOutput
+                }
             }
             input = HeadInput(encoded: encoded, tokens: ws.tokens, rows: rows, mask: batch.mask)
             let headFeatures = head.forward(input!, workspace: ws.head!)
@@ -149,15 +181,30 @@ public final class TextClassifier: ParameterOwner {
         guard let head, let embedding, let headInput = cache.headInput else { return }
         if cache.deepInput !== cache.features { dropout.backward(dInput, mask: ws.dropoutMask, into: dInput) }
         let gradient = head.backward(dInput, input: headInput, workspace: ws.head!)
+        let r = spec.regularisation
         var dRows: Tensor?
         if let encoder, let encoderWorkspace = ws.encoder, let dEncoded = gradient.encoded {
+            if r.lockedDropout > 0 { LockedDropout.backward(dEncoded, mask: ws.outputLock, into: dEncoded) }
             dRows = encoder.backward(dEncoded, dFinalHidden: nil, dFinalCell: nil, cache: cache.encoderCache!,
                                      workspace: encoderWorkspace)
+            if r.lockedDropout > 0, let dInput = dRows {
+                // Back from the per-position input to the distinct rows: masked, then summed per row.
+                LockedDropout.backward(dInput, mask: ws.inputLock, into: dInput)
+                ws.lockedRowGradient.resizeZeroed(ws.rows.shape)
+                ws.tokens.accumulate(dInput.data, width: embedding.dimension, into: ws.lockedRowGradient.data)
+                dRows = ws.lockedRowGradient
+            }
         }
         if let headRows = gradient.rows {
             if let dRows { Elementwise.add(headRows.data, into: dRows.data, count: dRows.count) } else { dRows = headRows }
         }
-        if let dRows { embedding.backward(rowGradient: dRows, tokens: ws.tokens) }
+        ws.rowGradient = dRows
+        guard var dTable = dRows else { return }
+        if r.embeddingDropout > 0 {
+            EmbeddingDropout.backward(dTable, mask: ws.embeddingMask, into: ws.droppedRowGradient)
+            dTable = ws.droppedRowGradient
+        }
+        embedding.backward(rowGradient: dTable, tokens: ws.tokens)
     }
 }
 
@@ -178,6 +225,17 @@ public final class TrainingWorkspace {
     let logits = Tensor([0])            // [B, classes]
     let dClassifierInput = Tensor([0])  // [B, F]
     let biasScratch = Tensor([0])
+    // Regularisation (`ModelSpec.regularisation`), sized when used.
+    let embeddingMask = Tensor([0])       // [U]  embedding dropout's scale per distinct token
+    let droppedRows = Tensor([0])         // [U, E]
+    let droppedRowGradient = Tensor([0])  // [U, E]  the table rows' gradient (masked)
+    let lockedInput = Tensor([0])         // [T, B, E]  the encoder's input, per position, locked-dropped
+    let inputLock = Tensor([0])           // [B, E]
+    let outputLock = Tensor([0])          // [B, D*H]
+    let lockedOutput = Tensor([0])        // [T, B, D*H]  what the head reads
+    let lockedRowGradient = Tensor([0])   // [U, E]
+    /// dLoss/d(the rows the encoder and head read) of the last backward: adversarial training's direction.
+    var rowGradient: Tensor?
     /// What the last forward saved.
     public internal(set) var cache: TextClassifier.Cache?
 

@@ -10,6 +10,9 @@ public final class ClassificationTask: TrainingTask {
     let workspace: TrainingWorkspace
     let lossWorkspace = SoftmaxCrossEntropy.Workspace()
     let groups: FineTuneGroups
+    /// `training.adversarial`; nil when off or the model reads no embedding (`fasttext`).
+    let adversarial: AdversarialTraining?
+    let perturbation = Tensor([0])
 
     public var parameters: [Parameter] { model.parameters }
     public var sparseTables: [EmbeddingBag] { model.sparseTables }
@@ -42,6 +45,7 @@ public final class ClassificationTask: TrainingTask {
                                                           classCount: data.labels.count, file: config.sourcePath)
         loss = SoftmaxCrossEntropy(classWeights: weights, labelSmoothing: Float(config.training.labelSmoothing))
         workspace = model.makeWorkspace()
+        adversarial = ClassificationTask.adversarial(config, model)
         if resume == nil, let path = config.embedding.pretrained {
             let vectors = try PretrainedVectors.load(path: path, vocabulary: data.vocabulary, dim: config.embedding.dim, log: log)
             guard let embedding = model.embedding else {
@@ -71,6 +75,12 @@ public final class ClassificationTask: TrainingTask {
                                    labelSmoothing: Float(config.training.labelSmoothing))
         workspace = model.makeWorkspace()
         groups = FineTuneGroups(model)
+        adversarial = ClassificationTask.adversarial(config, model)
+    }
+
+    private static func adversarial(_ config: RunConfig, _ model: TextClassifier) -> AdversarialTraining? {
+        let epsilon = config.training.adversarial.epsilon
+        return epsilon > 0 && model.embedding != nil ? AdversarialTraining(epsilon: Float(epsilon)) : nil
     }
 
     public var modelDescription: String {
@@ -83,10 +93,20 @@ public final class ClassificationTask: TrainingTask {
 
     public func trainingBatch(_ indices: [Int]) -> Batch { data.train.batch(indices, padId: data.vocabulary.padId) }
 
+    /// The batch's clean loss; with adversarial training the gradient also holds the second,
+    /// perturbed pass's (`AdversarialTraining`), whose loss must be finite too.
     public func lossAndGradients(_ batch: Batch, rng: inout RandomSource) -> Float {
+        let before = rng
         let logits = model.forward(batch, workspace: workspace, rng: &rng)
         let value = loss.forward(logits: logits, labels: batch.labels, workspace: lossWorkspace)
         guard value.isFinite else { return value }
+        model.backward(lossWorkspace.dLogits, workspace: workspace)
+        guard let adversarial, let gradient = workspace.rowGradient,
+              adversarial.perturbation(along: gradient, into: perturbation) else { return value }
+        var replay = before
+        let perturbed = model.forward(batch, workspace: workspace, rng: &replay, perturbation: perturbation)
+        let adversarialValue = loss.forward(logits: perturbed, labels: batch.labels, workspace: lossWorkspace)
+        guard adversarialValue.isFinite else { return adversarialValue }
         model.backward(lossWorkspace.dLogits, workspace: workspace)
         return value
     }

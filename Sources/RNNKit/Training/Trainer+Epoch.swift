@@ -13,7 +13,7 @@ extension Trainer {
                                  seconds: seconds)
         // Scores are higher-is-better; without dev data the training loss decides (BestTracker).
         var score = -trainLoss
-        if let dev = task.scoreDev() {
+        if let dev = scoreDev() {
             record.devLoss = dev.loss
             record.devMetrics = dev.metrics
             score = dev.score(training.earlyStopping.metric.rawValue) ?? 0
@@ -31,18 +31,38 @@ extension Trainer {
         }
     }
 
+    /// The dev scores of the weights dev is judged on: the moving average with `training.ema`,
+    /// else the live weights.
+    func scoreDev() -> DevScores? {
+        guard let average else { return task.scoreDev() }
+        return average.withAveragedWeights { task.scoreDev() }
+    }
+
     /// Writes last.ckpt, and best.ckpt first when `asBest`: one encoding of the state serves both
-    /// files, so they are byte for byte the same (the checkpoint records no role).
+    /// files, so they are byte for byte the same (the checkpoint records no role). With
+    /// `training.ema`, last.ckpt adds the average's state and best.ckpt holds the average as
+    /// its weights (the model dev chose), encoded on its own.
     func save(asBest: Bool) throws {
         progress.dropoutState = dropoutRandom.state.map { String($0) }
         progress.scheduleState = schedule.state
-        var checkpoint = task.checkpoint().withTrainingState(progress: progress, optimizer: step.optimizer,
-                                                             named: config.training.optimizer.rawValue, parameters: task.parameters,
-                                                             sparseOptimizer: step.sparseOptimizer)
-        checkpoint.metadata.values[RunIdentity.metadataKey] = setup.identity.json
-        let bytes = try checkpoint.encoded()
-        if asBest { try Checkpoint.write(bytes, to: setup.directory.file(RunDirectory.bestCheckpoint)) }
-        try Checkpoint.write(bytes, to: setup.directory.file(RunDirectory.lastCheckpoint))
+        func state() -> Checkpoint {
+            var checkpoint = task.checkpoint().withTrainingState(progress: progress, optimizer: step.optimizer,
+                                                                 named: config.training.optimizer.rawValue, parameters: task.parameters,
+                                                                 sparseOptimizer: step.sparseOptimizer)
+            checkpoint.metadata.values[RunIdentity.metadataKey] = setup.identity.json
+            return checkpoint
+        }
+        guard let average else {
+            let bytes = try state().encoded()
+            if asBest { try Checkpoint.write(bytes, to: setup.directory.file(RunDirectory.bestCheckpoint)) }
+            return try Checkpoint.write(bytes, to: setup.directory.file(RunDirectory.lastCheckpoint))
+        }
+        if asBest {
+            try Checkpoint.write(try average.withAveragedWeights(state).encoded(), to: setup.directory.file(RunDirectory.bestCheckpoint))
+        }
+        var last = state()
+        last.tensors += Checkpoint.tensors(fromOptimizerState: average.stateTensors())
+        try Checkpoint.write(try last.encoded(), to: setup.directory.file(RunDirectory.lastCheckpoint))
     }
 
     /// RUN_DIR/report.html from the whole log.csv and steps.csv (so it stays right across

@@ -18,6 +18,8 @@ public final class Trainer {
     var schedule: LearningRateSchedule
     var progress: TrainingProgress
     var dropoutRandom: RandomSource
+    /// `training.ema`: the weights' moving average, for dev and best.ckpt.
+    let average: WeightAverage?
     let stop: StopRequest
     let log: (String) -> Void
     let progressSink: ProgressSink
@@ -68,6 +70,10 @@ public final class Trainer {
             // Dropout draws from its own stream so initialisation and dropout never shift each other.
             dropoutRandom = initRandom.split()
         }
+        average = config.training.ema.map { WeightAverage(decay: Float($0), parameters: parameters) }
+        if let average, let resume, try !average.loadState(resume.checkpoint.optimizerState) {
+            log("training.ema: the checkpoint has no weight average; it starts from the resumed weights")
+        }
         schedule = LearningRateSchedule(config: config.training, totalSteps: 0, state: progress.scheduleState)
         schedule.totalSteps = plannedSteps()
         try setup.directory.writeText(config.resolvedJSON(), to: RunDirectory.configFile)
@@ -112,7 +118,7 @@ public final class Trainer {
                         batchSize: batchSize))
                 }
                 if training.evalEvery > 0 && progress.step % training.evalEvery == 0 && index + 1 < batches.count,
-                   let scores = task.scoreDev() {
+                   let scores = scoreDev() {
                     progressSink.finish(nil)
                     log("step \(progress.step)" + (scores.loss.map { String(format: "  dev loss %.4f", $0) } ?? "")
                         + ProgressText.metricsText(scores.metrics, order: task.metricNames))
@@ -162,6 +168,7 @@ public final class Trainer {
                     + "stopped without saving this state. \(keptCheckpointNote())")
             }
         }
+        average?.update()
         progress.step += 1
         progress.batchesDoneInEpoch = index + 1
         progress.epochLossSum += Double(result.loss) * Double(batch.size)

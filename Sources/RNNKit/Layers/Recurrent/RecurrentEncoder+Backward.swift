@@ -16,7 +16,7 @@ extension RecurrentEncoder {
             for l in stride(from: layers - 1, through: 0, by: -1) {
                 let layer = ws.layers[l]
                 let inSize = l == 0 ? inputSize : outputSize
-                let input = l == 0 ? cache.input.tensor : (dropout > 0 ? layer.input : ws.layers[l - 1].output)
+                let input = l == 0 ? cache.input.tensor : (dropsBetweenLayers ? layer.input : ws.layers[l - 1].output)
                 let distinct = l == 0 ? cache.input.tokens : nil
                 let dOut = upstream
                 runDirections(steps: steps, rows: rows, inputSize: inSize) { d in
@@ -25,7 +25,7 @@ extension RecurrentEncoder {
                     Self.startCarry(w.stateCarry, from: dFinalHidden, offset: offset)
                     if self.cell.cell.carriesCell { Self.startCarry(w.cellCarry, from: dFinalCell, offset: offset) }
                     if let pack = w.backwardPack { pack.repack() } else {
-                        w.backwardPack = PackedMatmulB(.none, k: gh, n: h, b: p.recurrentWeight.value.data, ldb: h)
+                        w.backwardPack = PackedMatmulB(.none, k: gh, n: h, b: self.trainingRecurrentWeight(l, d, w), ldb: h)
                     }
                     let separate = self.cell.cell.separateRecurrentGradient
                     let pass = RecurrentDirectionPass.Backward(
@@ -58,7 +58,7 @@ extension RecurrentEncoder {
                            b: weights[l][d].inputWeight.value.data, ldb: inSize, beta: d == 0 ? 0 : 1,
                            c: dx.data, ldc: inSize)
                 }
-                if l > 0 && dropout > 0 {
+                if l > 0 && dropsBetweenLayers {
                     Dropout(probability: dropout).backward(dx, mask: layer.dropoutMask, into: dx)
                 }
                 upstream = dx
@@ -87,10 +87,7 @@ extension RecurrentEncoder {
             matmul(.transpose, .none, m: gh, n: inSize, k: all, alpha: 1, a: dg, lda: gh,
                    b: input.data, ldb: inSize, beta: 1, c: p.inputWeight.grad.data, ldc: inSize)
         }
-        if !p.recurrentWeight.frozen {
-            matmul(.transpose, .none, m: gh, n: h, k: all, alpha: 1, a: dr, lda: gh,
-                   b: w.previousState.data, ldb: h, beta: 1, c: p.recurrentWeight.grad.data, ldc: h)
-        }
+        accumulateRecurrentWeightGradient(l, d, w, recurrentGradient: dr, steps: all)
         if !p.inputBias.frozen { addColumnSums(dg, rows: all, columns: gh, into: p.inputBias.grad.data, scratch: scratch) }
         if !p.recurrentBias.frozen {
             addColumnSums(dr, rows: all, columns: gh, into: p.recurrentBias.grad.data, scratch: scratch)

@@ -52,6 +52,12 @@ public final class RecurrentEncoder: ParameterOwner {
     public let directions: Int
     /// Applied to the input of every layer above the first, in training.
     public let dropout: Float
+    /// Locked dropout (one mask per sequence, `LockedDropout`) on the input of every layer above
+    /// the first, in training, on top of `dropout`. (The model applies it to layer 0's input and
+    /// the last layer's output.)
+    public let lockedDropout: Float
+    /// Weight-drop on every W_hh in training (RecurrentEncoder+WeightDrop.swift).
+    public let weightDrop: Float
     public let name: String
     public let parameters: [Parameter]
     let weights: [[DirectionWeights]]   // [layer][direction]
@@ -59,7 +65,7 @@ public final class RecurrentEncoder: ParameterOwner {
     public var outputSize: Int { directions * hiddenSize }
 
     public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int, bidirectional: Bool,
-                dropout: Float, name: String, rng: inout RandomSource) {
+                dropout: Float, lockedDropout: Float = 0, weightDrop: Float = 0, name: String, rng: inout RandomSource) {
         precondition(inputSize > 0 && hiddenSize > 0 && layers > 0, "recurrent encoder sizes must be positive")
         self.cell = cell
         self.inputSize = inputSize
@@ -67,6 +73,8 @@ public final class RecurrentEncoder: ParameterOwner {
         self.layers = layers
         self.directions = bidirectional ? 2 : 1
         self.dropout = dropout
+        self.lockedDropout = lockedDropout
+        self.weightDrop = weightDrop
         self.name = name
         let gh = cell.gateCount * hiddenSize, outputLayer = cell.cell.hasOutputLayer
         var all = [Parameter]()
@@ -111,19 +119,27 @@ public final class RecurrentEncoder: ParameterOwner {
 
     /// The output `[T, B, D*H]` (zero at padded steps), the final states `[layers*D, B, H]` (LSTM
     /// also the cell states) and the cache for `backward`. The returned tensors are the
-    /// workspace's: valid until its next use. Dropout between layers draws from `rng`, layer by
-    /// layer, one draw per element in index order.
+    /// workspace's: valid until its next use. Draws from `rng`: the weight-drop masks first, then
+    /// layer by layer the dropout between layers (one draw per element in index order) and the
+    /// locked dropout's per-sequence mask.
     public func forward(_ input: LayerInput, mask: SequenceMask, workspace ws: RecurrentWorkspace,
                         rng: inout RandomSource) -> (output: Tensor, finalHidden: Tensor, finalCell: Tensor?, cache: Cache) {
         let t = mask.steps, b = mask.batchSize
         checkInput(input, mask)
         ws.prepare(self, steps: t, batchSize: b, distinct: input.tokens?.count)
         let dropoutLayer = Dropout(probability: dropout)
+        if weightDrop > 0 { dropRecurrentWeights(ws, rng: &rng) }
         mask.withPointers { lengthsPointer, activePointer in
             for l in 0..<layers {
                 let layer = ws.layers[l]
-                if l > 0 && dropout > 0 {
+                if l > 0 && dropsBetweenLayers {
                     dropoutLayer.forward(ws.layers[l - 1].output, mask: layer.dropoutMask, into: layer.input, rng: &rng)
+                    if lockedDropout > 0 {
+                        // One mask of both: the element mask times the sequence's locked mask.
+                        LockedDropout(probability: lockedDropout).drawMask(batchSize: b, width: outputSize, into: layer.lockMask, rng: &rng)
+                        LockedDropout.fold(layer.lockMask, into: layer.dropoutMask)
+                        Dropout.apply(layer.dropoutMask, to: ws.layers[l - 1].output, into: layer.input)
+                    }
                 }
                 let x = layerInput(l, input, ws)
                 let projectedRows = l == 0 ? (input.tokens?.count ?? t * b) : t * b
@@ -153,14 +169,17 @@ public final class RecurrentEncoder: ParameterOwner {
     /// Layer l's input as it was read: layer 0's own, above it the (dropped-out) output below.
     private func layerInput(_ l: Int, _ input: LayerInput, _ ws: RecurrentWorkspace) -> Tensor {
         if l == 0 { return input.tensor }
-        return dropout > 0 ? ws.layers[l].input : ws.layers[l - 1].output
+        return dropsBetweenLayers ? ws.layers[l].input : ws.layers[l - 1].output
     }
+
+    /// Whether layers above the first read a dropped-out copy of the output below.
+    var dropsBetweenLayers: Bool { dropout > 0 || lockedDropout > 0 }
 
     /// The live weights of layer l, direction d, with W_hh^T packed into the workspace's storage.
     private func trainingWeights(_ l: Int, _ d: Int, _ w: RecurrentWorkspace.Direction) -> RecurrentDirectionPass.Weights {
         let p = weights[l][d], h = hiddenSize, gh = cell.gateCount * h
         if let pack = w.forwardPack { pack.repack() } else {
-            w.forwardPack = PackedMatmulB(.transpose, k: h, n: gh, b: p.recurrentWeight.value.data, ldb: h)
+            w.forwardPack = PackedMatmulB(.transpose, k: h, n: gh, b: trainingRecurrentWeight(l, d, w), ldb: h)
         }
         return RecurrentDirectionPass.Weights(recurrentPacked: w.forwardPack!, recurrentBias: p.recurrentBias.value.data,
                                               outputWeight: p.outputWeight.map { UnsafePointer($0.value.data) },

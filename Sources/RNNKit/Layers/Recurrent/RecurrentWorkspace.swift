@@ -26,6 +26,10 @@ public final class RecurrentWorkspace {
         let outputPreGradient = Tensor([0])  // [T*B, H]  Jordan dyPre, kept for dW_hy
         let hiddenScratch = Tensor([0])      // [B, H]  Jordan
         let biasScratch = Tensor([0])        // [G*H]  column sums of the bias gradients
+        // Weight-drop (training only): the mask, W_hh * mask, and the copy's gradient.
+        let recurrentDropMask = Tensor([0])         // [G*H, H]
+        let droppedRecurrent = Tensor([0])          // [G*H, H]  (its storage is fixed: the packings point at it)
+        let droppedRecurrentGradient = Tensor([0])  // [G*H, H]
         /// W_hh^T (forward) and W_hh (backward) packed once per batch, into storage kept between batches.
         var forwardPack: PackedMatmulB?
         var backwardPack: PackedMatmulB?
@@ -34,6 +38,7 @@ public final class RecurrentWorkspace {
     final class Layer {
         let input = Tensor([0])          // [T, B, D*H]  layers > 0: the dropped-out output below (kept)
         let dropoutMask = Tensor([0])    // [T*B, D*H]  the inverted-dropout scale per element (kept)
+        let lockMask = Tensor([0])       // [B, D*H]  locked dropout: the sequence's mask, folded into dropoutMask
         let output = Tensor([0])         // [T, B, D*H]  zero at padded steps
         let inputGradient = Tensor([0])  // [T, B, in] or [U, in]
         let directions: [Direction]
@@ -60,7 +65,7 @@ public final class RecurrentWorkspace {
         for (l, layer) in layers.enumerated() {
             let inSize = l == 0 ? encoder.inputSize : out
             layer.input.resize([l == 0 ? 0 : t, b, out])
-            layer.dropoutMask.resize([l == 0 || encoder.dropout == 0 ? 0 : t * b, out])
+            layer.dropoutMask.resize([l == 0 || !encoder.dropsBetweenLayers ? 0 : t * b, out])
             layer.output.resize([t, b, out])
             let inputRows = l == 0 ? (distinct ?? t * b) : t * b
             layer.inputGradient.resize(l == 0 && distinct != nil ? [inputRows, inSize] : [t, b, inSize])
@@ -80,6 +85,10 @@ public final class RecurrentWorkspace {
                 w.outputPreGradient.resize([cell.hasOutputLayer ? t * b : 0, h])
                 w.hiddenScratch.resize([cell.hasOutputLayer ? b : 0, h])
                 w.biasScratch.resize([gh])
+                let dropped = encoder.weightDrop > 0 ? gh : 0
+                w.recurrentDropMask.resize([dropped, h])
+                w.droppedRecurrent.resize([dropped, h])
+                w.droppedRecurrentGradient.resize([dropped, h])
             }
         }
     }
