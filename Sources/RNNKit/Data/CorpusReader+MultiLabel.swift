@@ -27,6 +27,9 @@ extension CorpusReader {
             let (text, value) = try jsonFields(text, config: config, path: path, line: line)
             names = try MultiLabelParsing.json(value, field: config.labelField, file: path, lineNumber: line)
             body = text
+        case .conll, .text:
+            // The config refuses these formats with data.multi_label; this is the last guard.
+            throw RNNError.input("data.format \"\(config.format.rawValue)\" holds no label sets", file: path, line: line)
         }
         for name in names {
             if let problem = LabelText.problem(in: name, prefix: config.format == .jsonl ? "" : "label ") {

@@ -125,6 +125,7 @@ struct ConfigDecoder {
             throw fail("model.wide", "applies to the text classifiers (textrnn, bilstm, textrcnn); a tagger's character features are model.char_ngram_buckets")
         }
         try checkTask(config, given: given)
+        try checkRegularisation(config)
         let training = config.training
         if training.nesterov, training.optimizer != .sgd || training.momentum <= 0 {
             throw fail("training.nesterov", "needs training.optimizer \"sgd\" and training.momentum > 0")
@@ -153,6 +154,21 @@ struct ConfigDecoder {
         }
         if config.model.kind == .tagger {
             throw fail("data.multi_label", "tags one label per token: model.kind \"tagger\" does not read several labels per text")
+        }
+    }
+
+    /// The regularisers and FGM live in the text classifier's forward and ClassificationTask: a
+    /// model that would silently ignore them refuses them instead.
+    private func checkRegularisation(_ config: RunConfig) throws {
+        let m = config.model
+        let what = config.task == .languageModel ? "a language model" : m.kind == .tagger ? "a tagger" : m.kind == .fasttext ? "fasttext" : nil
+        let regularisers = [("model.embedding_dropout", m.embeddingDropout), ("model.token_dropout", m.tokenDropout),
+                            ("model.locked_dropout", m.lockedDropout), ("model.weight_drop", m.weightDrop)]
+        if let what, let (field, _) = regularisers.first(where: { $0.1 > 0 }) {
+            throw fail(field, "applies to the recurrent text classifiers (textrnn, bilstm, textrcnn); \(what) does not use it (set it to 0)")
+        }
+        if config.training.adversarial.epsilon > 0, let what = what ?? (config.data.multiLabel ? "a multi-label model" : nil) {
+            throw fail("training.adversarial.epsilon", "applies to single-label recurrent text classifiers; \(what) does not use it (set it to 0)")
         }
     }
 

@@ -13,13 +13,13 @@ struct FineTuneGroups {
     let groups: [[Parameter]]
 
     init(_ model: TextClassifier) {
-        var groups = [model.head.parameters + model.classifier.parameters]
+        var groups = [(model.head?.parameters ?? []) + model.classifier.parameters]
         if let encoder = model.encoder {
             for l in stride(from: encoder.layers - 1, through: 0, by: -1) {
                 groups.append(encoder.parameters(ofLayer: l))
             }
         }
-        groups.append(model.embedding.parameters)
+        if let embedding = model.embedding { groups.append(embedding.parameters) }
         self.groups = groups
     }
 

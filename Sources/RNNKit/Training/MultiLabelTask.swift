@@ -50,7 +50,11 @@ public final class MultiLabelTask: TrainingTask {
         }
         if resume == nil, let path = config.embedding.pretrained {
             let vectors = try PretrainedVectors.load(path: path, vocabulary: data.vocabulary, dim: config.embedding.dim, log: log)
-            try model.embedding.load(matrix: vectors.matrix, hasVector: vectors.hasVector)
+            guard let embedding = model.embedding else {
+                throw RNNError.input("the fasttext kind has no embedding to load vectors into (set it to null)", file: config.sourcePath,
+                                     field: "embedding.pretrained")
+            }
+            try embedding.load(matrix: vectors.matrix, hasVector: vectors.hasVector)
         }
     }
 

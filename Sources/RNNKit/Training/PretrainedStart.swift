@@ -73,10 +73,10 @@ public struct PretrainedStart {
     /// for the log.
     @discardableResult
     public func load(into model: TextClassifier, labels: [String]) throws -> String {
-        let shared = model.embedding.parameters + (model.encoder?.parameters ?? [])
+        let shared = (model.embedding?.parameters ?? []) + (model.encoder?.parameters ?? [])
         for p in shared { try copy(p) }
         var loaded = "the embedding and encoder"
-        let rest = model.head.parameters + model.classifier.parameters
+        let rest = (model.head?.parameters ?? []) + model.classifier.parameters
         if !isLanguageModel && labels == self.labels
             && rest.allSatisfy({ tensors[$0.name]?.count == $0.value.count }) && sameHead(model.spec) {
             for p in rest { try copy(p) }

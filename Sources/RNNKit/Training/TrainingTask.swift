@@ -78,10 +78,10 @@ public enum TrainingTasks {
         switch config.task {
         case .classification:
             task = config.model.kind == .tagger
-                ? try TaggingTask(config: config, resume: resume, initRandom: &initRandom, log: log)
+                ? try TaggingTask(config: config, resume: resume, initRandom: &initRandom, log: log) as TrainingTask
                 : config.data.multiLabel
-                ? try MultiLabelTask(config: config, resume: resume, initRandom: &initRandom, log: log)
-                : try ClassificationTask(config: config, resume: resume, initRandom: &initRandom, log: log)
+                ? try MultiLabelTask(config: config, resume: resume, initRandom: &initRandom, log: log) as TrainingTask
+                : try ClassificationTask(config: config, resume: resume, initRandom: &initRandom, log: log) as TrainingTask
         case .languageModel: task = try LanguageModelTask(config: config, resume: resume, initRandom: &initRandom, log: log)
         }
         let metric = config.training.earlyStopping.metric.rawValue
