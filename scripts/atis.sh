@@ -2,7 +2,8 @@
 # ATIS slot filling + intent (issue 17): trains configs/atis_joint.json once per variant on
 # ../shared/data/atis/train.conll, scores best.ckpt on dev.conll with rnn-eval, and prints one
 # Markdown row per variant (the table of docs/ACCURACY.md). One thread per run (the machine is
-# shared); wall time is what a run took here.
+# shared); wall time is what a run took here. scripts/atis_check.py rescores each best.ckpt from
+# rnn-predict's JSON (its own chunking) into runs/atis/<variant>.check.txt.
 #
 #   scripts/atis.sh                 # the shipped config and the four cells
 #   VARIANTS="lstm gru" scripts/atis.sh
@@ -32,6 +33,8 @@ for v in $VARIANTS; do
   "$BIN/rnn-train" "$CONFIG" "$@" --set output.dir="$PWD/$OUT/$v" --threads 1 --overwrite > "$OUT/$v.train.log" 2>&1
   seconds=$(( $(date +%s) - start ))
   "$BIN/rnn-eval" "$OUT/$v/best.ckpt" "$DEV" --json > "$OUT/$v.eval.json"
+  # The same scores computed outside the library, from rnn-predict's output.
+  python3 scripts/atis_check.py "$BIN/rnn-predict" "$OUT/$v/best.ckpt" "$DEV" > "$OUT/$v.check.txt"
   python3 - "$v" "$*" "$OUT/$v.eval.json" "$OUT/$v/log.csv" "$seconds" <<'PY'
 import csv, json, sys
 v, overrides, ev, log, seconds = sys.argv[1:]

@@ -104,6 +104,9 @@ struct ConfigDecoder {
         if model.kind != .tagger, config.data.format == .conll {
             throw fail("data.format", "\"conll\" files hold tagged tokens: they train model.kind \"tagger\", not \"\(model.kind.rawValue)\"")
         }
+        if model.kind == .tagger, config.data.classes != nil {
+            throw fail("data.classes", "names the classes of one label per text; a tagger takes its tags and intents from the training file")
+        }
         if model.kind != .tagger, model.crf {
             throw fail("model.crf", "a CRF scores tag sequences: it needs model.kind \"tagger\"")
         }

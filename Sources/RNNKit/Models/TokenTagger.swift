@@ -32,9 +32,6 @@ public struct TaggerSpec: Equatable, Sendable {
     /// Throws `.input` naming the field when a value cannot build a tagger.
     public func validate() throws {
         try base.validate()
-        if base.pooling == .memory && intentCount > 0 && base.memoryHops < 1 {
-            throw RNNError.input("must be at least 1", field: "model.memory_hops")
-        }
         let charWeights = charBuckets.multipliedReportingOverflow(by: charDim)
         if charWeights.overflow || charWeights.partialValue > ModelSpec.maximumWeightCount {
             throw RNNError.input("the character table (\(charBuckets) x \(charDim)) is too large; the limit is \(ModelSpec.maximumWeightCount) weights",

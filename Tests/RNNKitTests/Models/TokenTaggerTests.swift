@@ -113,4 +113,32 @@ final class TokenTaggerTests: XCTestCase {
         }
         XCTAssertGreaterThan(unconstrained, 0, "the weights must tempt an unconstrained decoder into invalid steps")
     }
+
+    /// A warm training step of the tagger (forward, both losses, backward) allocates no tensor:
+    /// the per-token head, the gathered softmax rows and the CRF run in their workspaces.
+    func testWarmStepAllocatesNoTensor() {
+        defer { Tensor.countingAllocations = false }
+        for (crf, buckets) in [(false, 7), (true, 0)] {
+            let model = Self.model(cell: .lstm, joint: true, crf: crf, buckets: buckets, dropout: 0.2, seed: 7)
+            let data = TaggedDataset(sentences: Self.sentences, vocabulary: Self.vocabulary(joint: true, buckets: buckets))
+            let batches = [data.batch([0, 1, 2], padId: 0), data.batch([2, 1], padId: 0), data.batch([1], padId: 0)]
+            let ws = model.makeWorkspace(), loss = TaggerLoss(intentWeight: 1)
+            var rng = RandomSource(seed: 8)
+            func step(_ b: Batch) {
+                model.parameters.zeroGrads()
+                let (e, i) = model.forward(b, workspace: ws, rng: &rng)
+                let r = loss.evaluate(emissions: e, intentLogits: i, batch: b, crf: model.crf, gradient: true)
+                model.backward(dEmissions: r.dEmissions!, dIntentLogits: r.dIntentLogits, workspace: ws)
+            }
+            for b in batches { step(b) }
+            Tensor.resetAllocationCount()
+            Tensor.countingAllocations = true
+            for b in batches + batches.reversed() { step(b) }
+            XCTAssertEqual(Tensor.allocationCount, 0, "crf \(crf): tensors allocated after warm-up")
+            // The counter works: a batch wider than any before grows the workspace.
+            step(data.batch([0, 1, 2, 0, 1, 2], padId: 0))
+            XCTAssertGreaterThan(Tensor.allocationCount, 0, "crf \(crf): a larger batch must grow some buffer")
+            Tensor.countingAllocations = false
+        }
+    }
 }
