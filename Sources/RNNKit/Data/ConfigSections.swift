@@ -168,6 +168,8 @@ public struct TrainingConfig: Equatable {
     public var evalEvery = 0
     /// Steps between log lines; 0 = off.
     public var logEvery = 50
+    /// The n-gram bag's table learns at `lr` times this.
+    public var bagLRScale = 1.0
     public init() {}
 }
 

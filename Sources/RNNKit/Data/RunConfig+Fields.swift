@@ -115,6 +115,8 @@ extension RunConfig {
         .bool("training.length_buckets", \.training.lengthBuckets, help: "group similar lengths into batches (see below)"),
         .integer("training.eval_every", \.training.evalEvery, min: 0, help: "also evaluate on dev every N steps; 0 = once per epoch only"),
         .integer("training.log_every", \.training.logEvery, min: 0, help: "a progress line every N steps; 0 = off"),
+        .number("training.bag_lr_scale", \.training.bagLRScale, .positive,
+                help: "the n-gram bag's table (`model.ngrams`) learns at `lr` × this; a row moves only in the steps whose batch holds its n-gram, so a wide and deep model's bag learns far slower than the recurrent part at one rate (fastText's own rate is ~100× a recurrent model's)"),
 
         .object("output"),
         .custom("output.dir", type: "path", default: "`\"runs/\" + the config file's base name`",
