@@ -219,6 +219,8 @@ public struct TrainingConfig: Equatable {
     /// Decay of the weights' exponential moving average (dev evaluation, best.ckpt); nil = off.
     public var ema: Double?
     public var adversarial = AdversarialConfig()
+    /// The n-gram bag's table learns at `lr` times this.
+    public var bagLRScale = 1.0
     public init() {}
 }
 

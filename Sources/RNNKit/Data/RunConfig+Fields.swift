@@ -183,6 +183,8 @@ extension RunConfig {
         .object("training.adversarial", help: "adversarial training on the embeddings (FGM, Miyato et al. 2017)"),
         .number("training.adversarial.epsilon", \.training.adversarial.epsilon, .atLeastZero(note: " (0 = off)"),
                 help: "recurrent kinds: after each step's backward, the embedding rows the batch read are moved by ε along their loss gradient (divided by its norm over the batch), and a second forward and backward with the same dropout masks adds that loss's gradient; 0 = off"),
+        .number("training.bag_lr_scale", \.training.bagLRScale, .positive,
+                help: "the n-gram bag's table (`model.ngrams`) learns at `lr` × this; a row moves only in the steps whose batch holds its n-gram, so a wide and deep model's bag learns far slower than the recurrent part at one rate (fastText's own rate is ~100× a recurrent model's)"),
 
         .object("output"),
         .custom("output.dir", type: "path", default: "`\"runs/\" + the config file's base name`",

@@ -10,12 +10,15 @@
 public final class SparseTableOptimizer {
     public let tables: [EmbeddingBag]
     private let adams: [RowSparseAdam]?
+    /// `training.bag_lr_scale`: the tables' rate is the step's times this.
+    public let learningRateScale: Float
 
     /// Prefix of this optimizer's checkpoint tensors (one of `Checkpoint.optimizerStatePrefixes`).
     public static let statePrefix = "sparse."
 
     public init(training t: TrainingConfig, tables: [EmbeddingBag]) {
         self.tables = tables
+        learningRateScale = Float(t.bagLRScale)
         switch t.optimizer {
         case .adam, .adamw:
             adams = tables.map { _ in RowSparseAdam(beta1: Float(t.beta1), beta2: Float(t.beta2), eps: Float(t.eps)) }
@@ -30,8 +33,10 @@ public final class SparseTableOptimizer {
         set { adams?.forEach { $0.stepCount = newValue } }
     }
 
-    /// One update of every table from its `gradient` (the rows its last backward touched).
-    public func step(learningRate: Float) {
+    /// One update of every table from its `gradient` (the rows its last backward touched), at
+    /// `learningRate` (the step's) times `learningRateScale`.
+    public func step(learningRate stepRate: Float) {
+        let learningRate = stepRate * learningRateScale
         for (i, table) in tables.enumerated() where !table.frozen {
             if let adams {
                 adams[i].step(table: table.weight, gradient: table.gradient, learningRate: learningRate)
