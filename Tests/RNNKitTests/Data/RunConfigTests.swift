@@ -230,7 +230,7 @@ final class RunConfigTests: TemporaryFolderTestCase {
         XCTAssertEqual(rebuilt.output.dir, URL(fileURLWithPath: folder).standardizedFileURL.path + "/out")
         // Key order is the documented schema order.
         guard case .object(let members) = try JSONParser.parse(text).root else { return XCTFail() }
-        XCTAssertEqual(members.map(\.key), ["data", "tokenizer", "vocab", "embedding", "model", "training", "output"])
+        XCTAssertEqual(members.map(\.key), ["task", "data", "tokenizer", "vocab", "embedding", "model", "training", "output"])
     }
 
     func testDifferencesListsChangedFieldsOfChosenSections() throws {
