@@ -10,6 +10,7 @@ let benchUsage = """
     SUBCOMMANDS:
       gemm      GFLOPS of matmul on square and model shapes (see 'rnn-bench gemm --help')
       model     training/inference speed and memory of the reference models (see 'rnn-bench model --help')
+      lm        language-model pretraining tokens per second (see 'rnn-bench lm --help')
     """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -23,6 +24,8 @@ case "gemm":
     exit(GemmBenchmark.main(rest))
 case "model":
     exit(ModelBenchmark.main(rest))
+case "lm":
+    exit(LMBenchmark.main(rest))
 case "-h", "--help", "help":
     print(benchUsage)
     exit(0)

@@ -124,7 +124,7 @@ extension RunConfig {
         .number("training.eps", \.training.eps, .positive, help: "Adam ε"),
 
         .object("training.schedule", help: "learning-rate schedule"),
-        .choice("training.schedule.kind", \.training.schedule.kind, help: "constant; step: × `gamma` every `step_size` epochs; cosine: from `lr` down to `min_lr` over the run; plateau: × `factor` after `patience` epochs without dev improvement"),
+        .choice("training.schedule.kind", \.training.schedule.kind, help: "constant; step: × `gamma` every `step_size` epochs; cosine: from `lr` down to `min_lr` over the run; plateau: × `factor` after `patience` epochs without dev improvement; slanted_triangular: ULMFiT's, up from `lr / ratio` to `lr` over `cut_frac` of the run's steps, then linearly down"),
         .integer("training.schedule.step_size", \.training.schedule.stepSize, min: 1, help: "epochs between step decays"),
         .number("training.schedule.gamma", \.training.schedule.gamma, .interval(0, 1, lowerIncluded: false, upperIncluded: true),
                 help: "step decay factor"),
@@ -155,7 +155,7 @@ extension RunConfig {
         .number("training.label_smoothing", \.training.labelSmoothing, .fraction, help: "label smoothing of the cross-entropy (PyTorch definition)"),
 
         .object("training.early_stopping", help: "stop when the dev metric stops improving"),
-        .choice("training.early_stopping.metric", \.training.earlyStopping.metric, help: "dev metric that decides the best checkpoint and early stopping; `micro_f1` and `subset_accuracy` are multi-label metrics (`data.multi_label`), where `accuracy` means subset accuracy"),
+        .choice("training.early_stopping.metric", \.training.earlyStopping.metric, help: "dev metric that decides the best checkpoint and early stopping; `micro_f1` and `subset_accuracy` are multi-label metrics (`data.multi_label`), where `accuracy` means subset accuracy; `slot_f1`, `token_accuracy`, `intent_accuracy` and `sentence_accuracy` are a tagger's; `perplexity` is the language model's (its default there), lower is better like `loss`"),
         .integer("training.early_stopping.patience", \.training.earlyStopping.patience, min: 0, note: " (0 = off)",
                  help: "stop after this many epochs without improvement; 0 = off. Needs `data.dev`"),
 

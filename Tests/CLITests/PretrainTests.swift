@@ -1,0 +1,216 @@
+import Foundation
+import XCTest
+@testable import RNNKit
+
+/// Language-model pretraining (`task: "language_model"`) and fine-tuning from it
+/// (`model.init_from`), through the trainer and the tools.
+final class PretrainTests: XCTestCase {
+    private func train(_ config: URL, overrides: [String] = [], threads: Int = 2, resume: String? = nil,
+                       stopAfterSetup: Bool = false) throws -> TrainingSummary {
+        var request = RunRequest()
+        request.configPath = resume == nil ? config.path : nil
+        request.resumeDirectory = resume
+        request.overrides = overrides
+        request.threads = threads
+        request.restart = resume == nil
+        let stop = StopRequest()
+        let setup = try RunSetup(request, log: { _ in })
+        defer { setup.release() }
+        let trainer = try Trainer(setup: setup, stop: stop, log: { _ in })
+        if stopAfterSetup { stop.request("SIGINT") }
+        defer { Parallel.threadCount = 0 }
+        return try trainer.run()
+    }
+
+    /// Lines walking a 6-word cycle from random starts: the next (and previous) word is fixed by
+    /// the current one, so both directions can learn to predict every token exactly.
+    static func writeCycleCorpus(to dir: URL, lines: Int = 240) throws {
+        let words = ["red", "green", "blue", "cyan", "pink", "gold"]
+        var state: UInt64 = 11
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        var text = ""
+        for _ in 0..<lines {
+            let start = next(6), length = 4 + next(6)
+            text += (0..<length).map { words[(start + $0) % 6] }.joined(separator: " ") + "\n"
+        }
+        try text.write(to: dir.appendingPathComponent("corpus.txt"), atomically: true, encoding: .utf8)
+    }
+
+    static func writeLMConfig(in dir: URL, epochs: Int = 2, model: String? = nil, extra: String = "") throws -> URL {
+        try writeCycleCorpus(to: dir)
+        let modelJSON = model ?? #"{"cell": "lstm", "hidden_size": 12, "layers": 1, "bidirectional": true, "dropout": 0.1}"#
+        let json = """
+            {"task": "language_model",
+             "data": {"train": "corpus.txt", "format": "text", "holdout_every": 10},
+             "tokenizer": {"kind": "word"},
+             "embedding": {"dim": 12},
+             "model": \(modelJSON),
+             "training": {"epochs": \(epochs), "batch_size": 16, "lr": 0.02, "seed": 5\(extra)},
+             "output": {"dir": "lm"}}
+            """
+        let url = dir.appendingPathComponent("lm.json")
+        try json.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    private func bytes(_ path: URL) throws -> Data { try Data(contentsOf: path) }
+
+    func testDeterministicCorpusPerplexityFallsNearOne() throws {
+        let dir = try temporaryDirectory(self)
+        let config = try Self.writeLMConfig(in: dir, epochs: 8,
+                                            model: #"{"cell": "lstm", "hidden_size": 12, "layers": 1, "bidirectional": true, "dropout": 0}"#)
+        let summary = try train(config, overrides: ["training.lr=0.005"])
+        XCTAssertEqual(summary.metricName, "perplexity")
+        let log = try String(contentsOf: dir.appendingPathComponent("lm/log.csv"), encoding: .utf8)
+        let rows = log.split(separator: "\n")
+        XCTAssertEqual(rows.first, "epoch,train_loss,dev_loss,dev_perplexity,learning_rate,grad_norm,seconds")
+        let perplexities = rows.dropFirst().compactMap { Double($0.split(separator: ",")[3]) }
+        XCTAssertEqual(perplexities.count, 8)
+        XCTAssertGreaterThan(perplexities.first!, 1.5, log)   // still learning after one epoch
+        XCTAssertLessThan(perplexities.last!, 1.1, log)
+        XCTAssertEqual(summary.bestMetric!, perplexities.min()!, accuracy: 1e-4)
+    }
+
+    func testOneAndTwoThreadsAndResumeWriteIdenticalCheckpoints() throws {
+        let dir = try temporaryDirectory(self)
+        let config = try Self.writeLMConfig(in: dir, epochs: 2)
+        let last = dir.appendingPathComponent("lm/last.ckpt")
+        _ = try train(config, threads: 1)
+        let one = try bytes(last)
+        _ = try train(config, threads: 2)
+        XCTAssertEqual(try bytes(last), one, "checkpoints differ between 1 and 2 threads")
+        let stopped = try train(config, stopAfterSetup: true)
+        XCTAssertEqual(stopped.outcome, .interrupted(signal: "SIGINT"))
+        _ = try train(config, threads: 1, resume: dir.appendingPathComponent("lm").path)
+        XCTAssertEqual(try bytes(last), one, "mid-epoch resume changed the checkpoint")
+    }
+
+    /// A classifier config over the same words, starting from `initFrom`.
+    private func writeFineTuneConfig(in dir: URL, initFrom: String, tokenizer: String = #"{"kind": "word"}"#,
+                                     hidden: Int = 12, training: String = "") throws -> URL {
+        var text = ""
+        let words = ["red", "green", "blue", "cyan", "pink", "gold"]
+        for i in 0..<60 { text += "\(words[i % 6]) \(words[(i + 1) % 6]) \(words[(i / 6) % 6])\t\(i % 2 == 0 ? "even" : "odd")\n" }
+        try text.write(to: dir.appendingPathComponent("labelled.tsv"), atomically: true, encoding: .utf8)
+        let json = """
+            {"data": {"train": "labelled.tsv", "dev": "labelled.tsv"},
+             "tokenizer": \(tokenizer), "vocab": {"min_freq": 3},
+             "embedding": {"dim": 12},
+             "model": {"kind": "textrnn", "cell": "lstm", "hidden_size": \(hidden), "layers": 1, "bidirectional": true,
+                       "dropout": 0.1, "init_from": "\(initFrom)"},
+             "training": {"epochs": 3, "batch_size": 8, "lr": 0.01, "seed": 2\(training)},
+             "output": {"dir": "ft"}}
+            """
+        let url = dir.appendingPathComponent("ft.json")
+        try json.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    private func classificationTask(_ config: URL) throws -> ClassificationTask {
+        let run = try RunConfig.load(path: config.path)
+        var rng = RandomSource(seed: run.training.seed)
+        return try ClassificationTask(config: run, resume: nil, initRandom: &rng, log: { _ in })
+    }
+
+    private func bits(_ p: Parameter) -> [UInt32] { p.value.array.map(\.bitPattern) }
+
+    func testFineTuningLoadsExactlyThePretrainedTensorsAndVocabulary() throws {
+        let dir = try temporaryDirectory(self)
+        _ = try train(try Self.writeLMConfig(in: dir, epochs: 1))
+        let lmPath = dir.appendingPathComponent("lm/best.ckpt").path
+        let lm = try Checkpoint.read(from: lmPath)
+        let task = try classificationTask(try writeFineTuneConfig(in: dir, initFrom: lmPath))
+        // The pretrained vocabulary, not one built from the labelled file (whose min_freq 3 would differ).
+        XCTAssertEqual(task.data.vocabulary.tokens, lm.metadata.vocabulary)
+        let stored = Dictionary(uniqueKeysWithValues: lm.tensors.map { ($0.name, $0.values.map(\.bitPattern)) })
+        let shared = task.model.embedding.parameters + task.model.encoder!.parameters
+        XCTAssertEqual(shared.count, 1 + 8)
+        for p in shared { XCTAssertEqual(bits(p), stored[p.name], p.name) }
+        XCTAssertNil(stored["fc.weight"])
+
+        // A classifier's export folder gives everything back, head and fc too (same labels).
+        _ = try train(try writeFineTuneConfig(in: dir, initFrom: lmPath))
+        let (trained, _) = try TrainedModel.load(checkpoint: dir.appendingPathComponent("ft/best.ckpt").path)
+        let folder = dir.appendingPathComponent("export").path
+        try ExportFolder.write(ExportFolder.modelPart(of: trained.checkpoint()), to: folder, overwrite: true)
+        let again = try classificationTask(try writeFineTuneConfig(in: dir, initFrom: folder))
+        XCTAssertEqual(again.data.labels.names, trained.labels)
+        for (p, q) in zip(again.model.parameters, trained.model.parameters) { XCTAssertEqual(bits(p), bits(q), p.name) }
+    }
+
+    func testMismatchedTokenizerOrEncoderIsRefusedNamingTheFields() throws {
+        let dir = try temporaryDirectory(self)
+        _ = try train(try Self.writeLMConfig(in: dir, epochs: 1))
+        let lmPath = dir.appendingPathComponent("lm/best.ckpt").path
+        let config = try writeFineTuneConfig(in: dir, initFrom: lmPath, tokenizer: #"{"kind": "char", "lowercase": true}"#, hidden: 16)
+        XCTAssertThrowsError(try classificationTask(config)) { error in
+            let message = "\(error)"
+            for field in ["tokenizer.kind", "tokenizer.lowercase", "model.hidden_size", "model.init_from"] {
+                XCTAssertTrue(message.contains(field), message)
+            }
+        }
+        let tool = try Tools.run("rnn-train", [config.path, "--overwrite"])
+        XCTAssertEqual(tool.status, 2, tool.stderr)
+        XCTAssertTrue(tool.stderr.contains("ft.json") && tool.stderr.contains("tokenizer.kind"), tool.stderr)
+    }
+
+    /// Fine-tuning with discriminative rates, the slanted triangular schedule and gradual
+    /// unfreezing, stopped mid-epoch 1 (the first group only trains) and at the end of epoch 1
+    /// (the next epoch unfreezes a group whose optimizer state starts then), resumes bitwise.
+    /// (Checked: without the trainer's `beginEpoch` before restoring the optimizer state, the
+    /// resume fails: "optimizer state adam.m.embedding.weight is missing".)
+    func testULMFiTFineTuningResumesBitwise() throws {
+        let dir = try temporaryDirectory(self)
+        _ = try train(try Self.writeLMConfig(in: dir, epochs: 1))
+        let lmPath = dir.appendingPathComponent("lm/best.ckpt").path
+        let config = try writeFineTuneConfig(in: dir, initFrom: lmPath, training: #", "discriminative_lr": 2.6, "gradual_unfreezing": true, "schedule": {"kind": "slanted_triangular"}"#)
+        let last = dir.appendingPathComponent("ft/last.ckpt")
+        _ = try train(config)
+        let uninterrupted = try bytes(last)
+        _ = try train(config, stopAfterSetup: true)
+        _ = try train(config, threads: 1, resume: dir.appendingPathComponent("ft").path)
+        XCTAssertEqual(try bytes(last), uninterrupted, "mid-epoch resume changed the checkpoint")
+        // At an epoch end (epochs 1, then 3): the slanted schedule's length is the run's planned
+        // steps, which changing training.epochs changes, so this part runs at a constant rate.
+        let constant = ["training.schedule.kind=constant"]
+        _ = try train(config, overrides: constant)
+        let whole = try bytes(last)
+        _ = try train(config, overrides: constant + ["training.epochs=1"])
+        _ = try train(config, overrides: constant + ["training.epochs=3"], resume: dir.appendingPathComponent("ft").path)
+        XCTAssertEqual(try bytes(last), whole, "resume after an epoch changed the checkpoint")
+    }
+
+    func testBadInputsGetLocatedErrorsAndExitTwo() throws {
+        let dir = try temporaryDirectory(self)
+        let config = try Self.writeLMConfig(in: dir)
+        func run(_ args: [String]) throws -> ToolRun { try Tools.run("rnn-train", [config.path, "--overwrite"] + args) }
+        try "".write(to: dir.appendingPathComponent("empty.txt"), atomically: true, encoding: .utf8)
+        try "\n  \n\t\n\n".write(to: dir.appendingPathComponent("blank.txt"), atomically: true, encoding: .utf8)
+        for (file, expected) in [("empty.txt", "no texts"), ("blank.txt", "no texts")] {
+            let r = try run(["--set", "data.train=\(file)"])
+            XCTAssertEqual(r.status, 2, r.stderr)
+            XCTAssertTrue(r.stderr.contains(file) && r.stderr.contains(expected), r.stderr)
+        }
+        let deep = try run(["--set", "model.layers=2"])
+        XCTAssertEqual(deep.status, 2)
+        XCTAssertTrue(deep.stderr.contains("lm.json") && deep.stderr.contains("model.layers"), deep.stderr)
+        let untied = try run(["--set", "model.hidden_size=20"])
+        XCTAssertEqual(untied.status, 2)
+        XCTAssertTrue(untied.stderr.contains("model.hidden_size") && untied.stderr.contains("embedding.dim"), untied.stderr)
+
+        // A language model where a classifier is expected, and a non-checkpoint as init_from.
+        _ = try train(config)
+        let lmPath = dir.appendingPathComponent("lm/best.ckpt").path
+        let predict = try Tools.run("rnn-predict", [lmPath], stdin: "red green\n")
+        XCTAssertEqual(predict.status, 2)
+        XCTAssertTrue(predict.stderr.contains(lmPath) && predict.stderr.contains("language model"), predict.stderr)
+        let ft = try writeFineTuneConfig(in: dir, initFrom: dir.appendingPathComponent("corpus.txt").path)
+        let notCheckpoint = try Tools.run("rnn-train", [ft.path, "--overwrite"])
+        XCTAssertEqual(notCheckpoint.status, 2)
+        XCTAssertTrue(notCheckpoint.stderr.contains("corpus.txt"), notCheckpoint.stderr)
+        XCTAssertFalse(notCheckpoint.stderr.contains("Fatal error"), notCheckpoint.stderr)
+    }
+}
