@@ -126,7 +126,7 @@ final class PretrainTests: XCTestCase {
         // The pretrained vocabulary, not one built from the labelled file (whose min_freq 3 would differ).
         XCTAssertEqual(task.data.vocabulary.tokens, lm.metadata.vocabulary)
         let stored = Dictionary(uniqueKeysWithValues: lm.tensors.map { ($0.name, $0.values.map(\.bitPattern)) })
-        let shared = task.model.embedding.parameters + task.model.encoder!.parameters
+        let shared = task.model.embedding!.parameters + task.model.encoder!.parameters
         XCTAssertEqual(shared.count, 1 + 8)
         for p in shared { XCTAssertEqual(bits(p), stored[p.name], p.name) }
         XCTAssertNil(stored["fc.weight"])
