@@ -34,7 +34,7 @@ final class FineTuneScheduleTests: XCTestCase {
         for p in m.encoder!.parameters {
             XCTAssertEqual(p.learningRateScale, p.name.contains("_l1") ? Float(1 / 2.6) : Float(1 / (2.6 * 2.6)), accuracy: 1e-7, p.name)
         }
-        XCTAssertEqual(m.embedding.weight.learningRateScale, Float(1 / (2.6 * 2.6 * 2.6)), accuracy: 1e-7)
+        XCTAssertEqual(m.embedding!.weight.learningRateScale, Float(1 / (2.6 * 2.6 * 2.6)), accuracy: 1e-7)
     }
 
     /// Adam moves a parameter of scale s exactly as a plain Adam step at rate lr*s would.
