@@ -21,7 +21,7 @@ train=$(python3 -c "import json,os,sys; c=json.load(open(sys.argv[1])); print(os
 read -r dim vocab batch maxlen < <(python3 -c "import json,sys; c=json.load(open(sys.argv[1])); print(c['embedding']['dim'], c['vocab']['max_size'], c['training']['batch_size'], c['tokenizer']['max_length'])" "$config")
 echo "== machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; threads: $threads; rounds: $rounds (best of); $(date -u +%F)"
 echo "== $config: dim $dim, vocabulary up to $vocab, batch $batch, data $train"
-best_ours=0; best_torch=0
+best_ours=0; best_torch=0; cpu_ours=0; cpu_torch=0
 for r in $(seq "$rounds"); do
   o=$("$bin/rnn-bench" lm --config "$config" --threads "$threads" --batches "$batches")
   t=$(OMP_NUM_THREADS=$threads "$venv/bin/python" -W ignore "$root/scripts/torch_lm.py" --data "$train" --dim "$dim" \
@@ -30,6 +30,9 @@ for r in $(seq "$rounds"); do
   echo "round $r: pytorch $t"
   best_ours=$(python3 -c "import json,sys; print(max(float(sys.argv[1]), json.loads(sys.argv[2])['tokens_per_s']))" "$best_ours" "$o")
   best_torch=$(python3 -c "import json,sys; print(max(float(sys.argv[1]), json.loads(sys.argv[2])['tokens_per_s']))" "$best_torch" "$t")
+  cpu_ours=$(python3 -c "import json,sys; print(max(float(sys.argv[1]), json.loads(sys.argv[2]).get('tokens_per_cpu_s', 0)))" "$cpu_ours" "$o")
+  cpu_torch=$(python3 -c "import json,sys; print(max(float(sys.argv[1]), json.loads(sys.argv[2]).get('tokens_per_cpu_s', 0)))" "$cpu_torch" "$t")
 done
+echo "(tokens per CPU-second: ours $cpu_ours, PyTorch $cpu_torch; on a loaded machine the CPU figures compare better than wall time)"
 printf "| threads | ours tokens/s | PyTorch tokens/s | ours / PyTorch |\n| ---: | ---: | ---: | ---: |\n"
 python3 -c "import sys; o,t=float(sys.argv[2]),float(sys.argv[3]); print(f'| {sys.argv[1]} | {o:.0f} | {t:.0f} | {o/t:.2f} |')" "$threads" "$best_ours" "$best_torch"
