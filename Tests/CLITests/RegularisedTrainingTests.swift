@@ -31,9 +31,9 @@ final class RegularisedTrainingTests: XCTestCase {
     }
 
     /// 1 and 2 threads write the same bytes (last and best); a run stopped after its first step
-    /// and resumed ends with the same weights, optimizer state and average. (Checked: leaving the
-    /// average out of last.ckpt makes the resume start a fresh average, and this test fails on
-    /// the `ema.*` tensors and on best.ckpt.)
+    /// and resumed ends with the same weights, optimizer state and average (the `ema.*` tensors
+    /// must be in last.ckpt; with them left out, `testDevAndBestCheckpointUseTheAverage` was shown
+    /// to fail on every tensor).
     func testEveryOptionOnIsThreadIndependentAndResumesBitwise() throws {
         let dir = try temporaryDirectory(self)
         let config = try TrainToolTests.writeConfig(in: dir, epochs: 2, extraTraining: Self.training, model: Self.model)

@@ -12,6 +12,9 @@
 /// output (`spec.pooling`), TextRCNN (Lai et al. 2015) builds its features from the left and
 /// right contexts and the embeddings (`spec.rcnnVariant`). `spec.dropout` applies between
 /// encoder layers and to the head's features (except the reference TextRCNN's, as there).
+/// `spec.regularisation` adds, in training only, token dropout, embedding dropout of whole
+/// token types, locked dropout on the encoder's input and output (and between its layers) and
+/// weight-drop on W_hh; `forward`'s `perturbation` is adversarial training's (FGM).
 ///
 /// Three states, as llama2.c keeps them: the model owns its parameters only; a
 /// `TrainingWorkspace` holds every buffer of a training step; an `InferencePlan` is an immutable
