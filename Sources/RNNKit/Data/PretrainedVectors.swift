@@ -124,3 +124,17 @@ public struct PretrainedVectors {
         return String(format: "%.1f%%", 100 * Double(part) / Double(whole))
     }
 }
+
+extension TextClassifier {
+    /// `embedding.pretrained` loaded into a new run's embedding (a resumed run's is in its checkpoint).
+    func loadPretrainedVectors(_ config: RunConfig, vocabulary: Vocabulary, log: (String) -> Void) throws {
+        guard let path = config.embedding.pretrained else { return }
+        let vectors = try PretrainedVectors.load(path: path, vocabulary: vocabulary, dim: config.embedding.dim, log: log)
+        guard let embedding else {
+            // The config refuses this combination; the last guard.
+            throw RNNError.input("the fasttext kind has no embedding to load vectors into (set it to null)", file: config.sourcePath,
+                                 field: "embedding.pretrained")
+        }
+        try embedding.load(matrix: vectors.matrix, hasVector: vectors.hasVector)
+    }
+}

@@ -46,14 +46,7 @@ public final class ClassificationTask: TrainingTask {
         loss = SoftmaxCrossEntropy(classWeights: weights, labelSmoothing: Float(config.training.labelSmoothing))
         workspace = model.makeWorkspace()
         adversarial = ClassificationTask.adversarial(config, model)
-        if resume == nil, let path = config.embedding.pretrained {
-            let vectors = try PretrainedVectors.load(path: path, vocabulary: data.vocabulary, dim: config.embedding.dim, log: log)
-            guard let embedding = model.embedding else {
-                throw RNNError.input("the fasttext kind has no embedding to load vectors into (set it to null)", file: config.sourcePath,
-                                     field: "embedding.pretrained")
-            }
-            try embedding.load(matrix: vectors.matrix, hasVector: vectors.hasVector)
-        }
+        if resume == nil { try model.loadPretrainedVectors(config, vocabulary: data.vocabulary, log: log) }
         if let start { log("model.init_from: loaded " + (try start.load(into: model, labels: data.labels.names)) + " of \(start.path)") }
         groups = FineTuneGroups(model)
         if config.training.discriminativeLR != 1 { groups.applyRates(factor: config.training.discriminativeLR) }

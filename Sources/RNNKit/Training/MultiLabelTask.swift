@@ -48,14 +48,7 @@ public final class MultiLabelTask: TrainingTask {
         } else {
             thresholds = Self.initialThresholds(config.data.threshold)
         }
-        if resume == nil, let path = config.embedding.pretrained {
-            let vectors = try PretrainedVectors.load(path: path, vocabulary: data.vocabulary, dim: config.embedding.dim, log: log)
-            guard let embedding = model.embedding else {
-                throw RNNError.input("the fasttext kind has no embedding to load vectors into (set it to null)", file: config.sourcePath,
-                                     field: "embedding.pretrained")
-            }
-            try embedding.load(matrix: vectors.matrix, hasVector: vectors.hasVector)
-        }
+        if resume == nil { try model.loadPretrainedVectors(config, vocabulary: data.vocabulary, log: log) }
     }
 
     /// The threshold before any dev evaluation: the configured one, or 0.5 until tuned.
