@@ -82,7 +82,7 @@ public final class LinearChainCRF: ParameterOwner {
         ws.prepare(steps: steps, batch: b, tags: k)
         let fast = ws.prepareTransitions(transitions.value.data, tags: k, range: Self.fastPathRange) && allowsMatmulPath
         let cache = Cache(emissions: emissions, tags: tags, lengths: lengths, steps: steps, workspace: ws, fastPath: fast)
-        guard b > 0 else { return (0, cache) }
+        guard b > 0, steps > 0 else { return (0, cache) }   // steps 0: every sequence is empty, nothing to score
         if fast { forwardAlphas(cache) } else { CRFLogSpace.forwardAlphas(self, cache) }
         let e = UnsafePointer(emissions.data), la = UnsafePointer(ws.logAlpha.data)
         let start = startTransitions.value.data, end = endTransitions.value.data, trans = transitions.value.data
@@ -162,7 +162,7 @@ public final class LinearChainCRF: ParameterOwner {
         let dE = ws.dEmissions
         dE.resize([steps, b, k])
         dE.zero()
-        guard b > 0 else { return dE }
+        guard b > 0, steps > 0 else { return dE }
         if cache.fastPath { backwardBetas(cache) } else { CRFLogSpace.backwardBetas(self, cache) }
         let scale = lossScale / Float(b)
         let e = UnsafePointer(cache.emissions.data), la = UnsafePointer(ws.logAlpha.data)
