@@ -168,22 +168,6 @@ final class MultiLabelToolTests: XCTestCase {
 
     // MARK: Determinism
 
-    private func train(_ config: URL, overrides: [String] = [], threads: Int, resume: String? = nil,
-                       stopAfterSetup: Bool = false) throws {
-        var request = RunRequest()
-        request.configPath = resume == nil ? config.path : nil
-        request.resumeDirectory = resume
-        request.overrides = overrides
-        request.threads = threads
-        request.restart = resume == nil
-        let stop = StopRequest()
-        let setup = try RunSetup(request, log: { _ in })
-        defer { setup.release() }
-        let trainer = try Trainer(setup: setup, stop: stop, log: { _ in })
-        if stopAfterSetup { stop.request("SIGINT") }
-        defer { Parallel.threadCount = 0 }
-        _ = try trainer.run()
-    }
 
     /// Weights and thresholds of a checkpoint (the run identity differs between runs by design).
     private func model(_ path: String) throws -> ([String: [Float]], String?) {

@@ -5,22 +5,6 @@ import XCTest
 /// Language-model pretraining (`task: "language_model"`) and fine-tuning from it
 /// (`model.init_from`), through the trainer and the tools.
 final class PretrainTests: XCTestCase {
-    private func train(_ config: URL, overrides: [String] = [], threads: Int = 2, resume: String? = nil,
-                       stopAfterSetup: Bool = false) throws -> TrainingSummary {
-        var request = RunRequest()
-        request.configPath = resume == nil ? config.path : nil
-        request.resumeDirectory = resume
-        request.overrides = overrides
-        request.threads = threads
-        request.restart = resume == nil
-        let stop = StopRequest()
-        let setup = try RunSetup(request, log: { _ in })
-        defer { setup.release() }
-        let trainer = try Trainer(setup: setup, stop: stop, log: { _ in })
-        if stopAfterSetup { stop.request("SIGINT") }
-        defer { Parallel.threadCount = 0 }
-        return try trainer.run()
-    }
 
     /// Lines walking a 6-word cycle from random starts: the next (and previous) word is fixed by
     /// the current one, so both directions can learn to predict every token exactly.

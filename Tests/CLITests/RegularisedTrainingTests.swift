@@ -9,20 +9,6 @@ final class RegularisedTrainingTests: XCTestCase {
     static let model = #"{"kind": "textrnn", "cell": "lstm", "hidden_size": 10, "layers": 2, "dropout": 0.2, "embedding_dropout": 0.1, "token_dropout": 0.1, "locked_dropout": 0.2, "weight_drop": 0.3}"#
     static let training = #", "ema": 0.9, "adversarial": {"epsilon": 0.5}"#
 
-    private func train(_ config: URL, threads: Int, resume: String? = nil, stopAfterSetup: Bool = false) throws {
-        var request = RunRequest()
-        request.configPath = resume == nil ? config.path : nil
-        request.resumeDirectory = resume
-        request.threads = threads
-        request.restart = resume == nil
-        let stop = StopRequest()
-        let setup = try RunSetup(request, log: { _ in })
-        defer { setup.release() }
-        let trainer = try Trainer(setup: setup, stop: stop, log: { _ in })
-        if stopAfterSetup { stop.request("SIGINT") }
-        defer { Parallel.threadCount = 0 }
-        _ = try trainer.run()
-    }
 
     private func tensors(_ path: String) throws -> [String: [Float]] {
         var out: [String: [Float]] = [:]

@@ -29,22 +29,6 @@ final class TaggerToolTests: XCTestCase {
         return url
     }
 
-    private func train(_ config: URL, overrides: [String] = [], threads: Int, resume: String? = nil,
-                       stopAfterSetup: Bool = false) throws -> TrainingSummary {
-        var request = RunRequest()
-        request.configPath = resume == nil ? config.path : nil
-        request.resumeDirectory = resume
-        request.overrides = overrides
-        request.threads = threads
-        request.restart = resume == nil
-        let stop = StopRequest()
-        let setup = try RunSetup(request, log: { _ in })
-        defer { setup.release() }
-        let trainer = try Trainer(setup: setup, stop: stop, log: { _ in })
-        if stopAfterSetup { stop.request("SIGINT") }
-        defer { Parallel.threadCount = 0 }
-        return try trainer.run()
-    }
 
     func testOneAndTwoThreadsAndResumeGiveIdenticalCheckpoints() throws {
         for extra in ["", #", "char_ngram_buckets": 64, "char_ngram_dim": 4"#] {

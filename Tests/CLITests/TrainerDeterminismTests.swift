@@ -4,22 +4,6 @@ import XCTest
 
 /// Training decides results from the seed alone: not from threads, not from stops.
 final class TrainerDeterminismTests: XCTestCase {
-    private func train(_ config: URL, overrides: [String] = [], threads: Int, resume: String? = nil,
-                       stopAfterSetup: Bool = false) throws -> TrainingSummary {
-        var request = RunRequest()
-        request.configPath = resume == nil ? config.path : nil
-        request.resumeDirectory = resume
-        request.overrides = overrides
-        request.threads = threads
-        request.restart = resume == nil
-        let stop = StopRequest()
-        let setup = try RunSetup(request, log: { _ in })
-        defer { setup.release() }
-        let trainer = try Trainer(setup: setup, stop: stop, log: { _ in })
-        if stopAfterSetup { stop.request("SIGINT") }
-        defer { Parallel.threadCount = 0 }
-        return try trainer.run()
-    }
 
     private func weights(_ path: String) throws -> [String: [Float]] {
         let checkpoint = try Checkpoint.read(from: path)
