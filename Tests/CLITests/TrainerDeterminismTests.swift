@@ -87,11 +87,13 @@ final class TrainerDeterminismTests: XCTestCase {
         let models = [
             #"{"kind": "textrnn", "cell": "gru", "hidden_size": 12, "layers": 1, "dropout": 0.2, "pooling": "max_mean", "wide": true, "ngrams": {"buckets": 5000, "dim": 8, "word_ngrams": 3, "minn": 1, "maxn": 2, "dropout": 0.2}}"#,
             #"{"kind": "fasttext", "ngrams": {"buckets": 3000, "dim": 10, "word_ngrams": 2, "dropout": 0.1}}"#,
+            #"{"kind": "textrnn", "cell": "lstm", "hidden_size": 10, "dropout": 0.3, "pooling": "max", "wide": true, "wide_combine": "experts", "ngrams": {"buckets": 4000, "dim": 6, "word_ngrams": 2, "dropout": 0.1}}"#,
         ]
+        // The experts run also trains adversarially (a second pass that must leave the bag's gradient alone).
+        let extra = ["", #", "optimizer": "sgd""#, #", "bag_lr_scale": 4, "adversarial": {"epsilon": 0.5}"#]
         for (index, model) in models.enumerated() {
             let dir = try temporaryDirectory(self)
-            let config = try TrainToolTests.writeConfig(in: dir, epochs: 2, extraTraining: index == 1 ? #", "optimizer": "sgd""# : "",
-                                                        model: model)
+            let config = try TrainToolTests.writeConfig(in: dir, epochs: 2, extraTraining: extra[index], model: model)
             let runDir = dir.appendingPathComponent("run").path, last = runDir + "/last.ckpt"
             _ = try train(config, threads: 1)
             let one = try Data(contentsOf: URL(fileURLWithPath: last))
@@ -99,7 +101,9 @@ final class TrainerDeterminismTests: XCTestCase {
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: last)), one, "\(model): 1 and 2 threads")
             let uninterrupted = try weights(last)
             XCTAssertNotNil(uninterrupted["bag.weight"])
-            XCTAssertEqual(uninterrupted["sparse.adam.m.bag.weight"] != nil, index == 0, "lazy Adam's moments, none for SGD")
+            XCTAssertEqual(uninterrupted["sparse.adam.m.bag.weight"] != nil, index != 1, "lazy Adam's moments, none for SGD")
+            XCTAssertEqual(uninterrupted["bag_fc.weight"] != nil && uninterrupted["adam.m.bag_fc.weight"] != nil, index == 2,
+                           "the bag expert's classifier and its moments")
             _ = try train(config, threads: 2, stopAfterSetup: true)
             _ = try train(config, threads: 1, resume: runDir)
             XCTAssertEqual(try weights(last), uninterrupted, "\(model): mid-epoch resume changed the result")

@@ -106,6 +106,8 @@ public struct ModelConfig: Equatable {
     public var intentWeight = 1.0
     /// Join the n-gram bag to a recurrent model's features (wide and deep).
     public var wide = false
+    /// How `wide` joins the bag: one classifier over both, or two experts.
+    public var wideCombine = WideCombine.features
     /// The hashed n-gram bag: `fasttext`'s input, the wide part when `wide`.
     public var ngrams = NGramConfig()
     /// A checkpoint or export folder whose vocabulary, embedding and encoder (and, from a

@@ -124,6 +124,12 @@ struct ConfigDecoder {
                 throw fail("embedding.pretrained", "fasttext has no embedding (its words are rows of the n-gram bag): set it to null")
             }
         }
+        if model.wideCombine != .features && !model.wide {
+            throw fail("model.wide_combine", "says how a wide model joins its n-gram bag: it needs model.wide true")
+        }
+        if model.wideCombine == .experts && config.data.multiLabel {
+            throw fail("model.wide_combine", "\"experts\" adds two softmax experts' log-probabilities; a multi-label model's labels are independent sigmoids (use \"features\")")
+        }
         if model.kind == .tagger, model.wide {
             throw fail("model.wide", "applies to the text classifiers (textrnn, bilstm, textrcnn); a tagger's character features are model.char_ngram_buckets")
         }

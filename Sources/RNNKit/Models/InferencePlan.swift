@@ -11,7 +11,7 @@
 ///   would exceed `maximumTableFloats`;
 /// - the head's weights and tables (the paper TextRCNN's `W_e e` per vocabulary entry);
 /// - the n-gram bag's table, when the model has one (its features come from the batch's ids);
-/// - the classifier's weights.
+/// - the classifier's weights (and the bag expert's, `WideCombine.experts`).
 public struct InferencePlan {
     public let spec: ModelSpec
     /// Nil for `fasttext` (no embedding), as `head`.
@@ -21,6 +21,8 @@ public struct InferencePlan {
     let bag: NGramBag.Plan?
     let classifierWeight: Tensor
     let classifierBias: Tensor
+    /// The bag expert's classifier (`bag_fc`), for experts.
+    let bagClassifier: (weight: Tensor, bias: Tensor)?
 
     /// Per-token tables above this many floats are not built (memory would outweigh the gain).
     public static let maximumTableFloats = 64 << 20
@@ -31,7 +33,8 @@ public struct InferencePlan {
 
     public func makeWorkspace() -> InferenceWorkspace { InferenceWorkspace(self) }
 
-    /// Logits `[B, classes]` (the workspace's) of a batch; its labels, if any, are not read.
+    /// Logits `[B, classes]` (the workspace's) of a batch; its labels, if any, are not read. For
+    /// experts, the sum of the two experts' log-probabilities (`ProductOfExperts`).
     public func logits(_ batch: Batch, workspace ws: InferenceWorkspace) -> Tensor {
         var features: Tensor?
         if let head, let embedding {
@@ -52,7 +55,11 @@ public struct InferencePlan {
         }
         if let bag, let bagWorkspace = ws.bag {
             let wide = bag.run(batch, workspace: bagWorkspace)
-            if let deep = features {
+            if let bagClassifier, let deep = features {
+                let deepLogits = Linear.apply(deep, weight: classifierWeight, bias: classifierBias, into: ws.logits)
+                let bagLogits = Linear.apply(wide, weight: bagClassifier.weight, bias: bagClassifier.bias, into: ws.bagLogits)
+                return ProductOfExperts.combine(deepLogits, bagLogits, into: ws.combined)
+            } else if let deep = features {
                 FeatureJoin.join(deep, wide, into: ws.joined)
                 features = ws.joined
             } else {
@@ -72,6 +79,8 @@ public final class InferenceWorkspace {
     let bag: NGramBag.Workspace?
     let joined = Tensor([0])
     let logits = Tensor([0])
+    let bagLogits = Tensor([0])
+    let combined = Tensor([0])
 
     init(_ plan: InferencePlan) {
         encoder = plan.encoder?.makeWorkspace()
@@ -92,6 +101,7 @@ extension TextClassifier {
                              encoder: encoder?.makePlan(tableOf: buildTables ? embeddingCopy : nil),
                              head: embeddingCopy.flatMap { head?.makePlan(embedding: $0) }, bag: bag?.makePlan(),
                              classifierWeight: Tensor(copying: classifier.weight.value),
-                             classifierBias: Tensor(copying: classifier.bias.value))
+                             classifierBias: Tensor(copying: classifier.bias.value),
+                             bagClassifier: bagClassifier.map { (Tensor(copying: $0.weight.value), Tensor(copying: $0.bias.value)) })
     }
 }

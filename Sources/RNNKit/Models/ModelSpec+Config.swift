@@ -11,6 +11,7 @@ extension ModelSpec {
                   ngrams: m.hasNGramBag ? NGramSpec(buckets: m.ngrams.buckets, dimension: m.ngrams.dim, wordNgrams: m.ngrams.wordNgrams,
                                                     characterNgrams: m.ngrams.characterNgrams, dropout: Float(m.ngrams.dropout)) : nil,
                   regularisation: Regularisation(embeddingDropout: Float(m.embeddingDropout), tokenDropout: Float(m.tokenDropout),
-                                                 lockedDropout: Float(m.lockedDropout), weightDrop: Float(m.weightDrop)))
+                                                 lockedDropout: Float(m.lockedDropout), weightDrop: Float(m.weightDrop)),
+                  wideCombine: m.wideCombine)
     }
 }

@@ -46,6 +46,18 @@ public struct NGramSpec: Equatable, Sendable {
     }
 }
 
+/// How a wide and deep model (a recurrent kind with `ModelSpec.ngrams`) joins the n-gram bag to
+/// the recurrent part.
+public enum WideCombine: String, CaseIterable, Sendable {
+    /// The bag's vector joined to the head's features before one classifier (`fc`), one loss.
+    case features
+    /// Two experts on the same batches: the bag with its own classifier (`bag_fc`: fastText's
+    /// model) and the recurrent model (`fc`), each trained on its own loss; a prediction adds
+    /// their log-probabilities (a product of experts). Neither part learns to lean on the other,
+    /// so the bag learns as fastText does while the recurrence fits what the bag cannot.
+    case experts
+}
+
 /// Dropout variants for recurrent models (Merity et al. 2017, AWD-LSTM; Gal & Ghahramani 2016),
 /// each a probability in [0, 1), 0 = off. They act in the training forward only: an inference
 /// plan reads the weights as trained. `fasttext` has none of the parts they act on.
@@ -106,12 +118,15 @@ public struct ModelSpec: Equatable, Sendable {
     public var ngrams: NGramSpec?
     /// Training-only regularisation of the recurrent kinds (all 0 = off; see `Regularisation`).
     public var regularisation: Regularisation
+    /// How a recurrent kind with `ngrams` joins the bag (wide and deep).
+    public var wideCombine: WideCombine
 
     public init(kind: ModelKind = .textrnn, cell: CellKind = .lstm, vocabularySize: Int, embeddingDim: Int,
                 hiddenSize: Int, layers: Int = 1, bidirectional: Bool = true, dropout: Float = 0,
                 pooling: PoolingKind = .last, rcnnVariant: RCNNVariant = .paper, rcnnProjectionSize: Int = 0,
                 classCount: Int, padId: Int, freezeEmbedding: Bool = false, memoryHops: Int = 3,
-                ngrams: NGramSpec? = nil, regularisation: Regularisation = Regularisation()) {
+                ngrams: NGramSpec? = nil, regularisation: Regularisation = Regularisation(),
+                wideCombine: WideCombine = .features) {
         self.kind = kind
         self.cell = cell
         self.vocabularySize = vocabularySize
@@ -129,6 +144,7 @@ public struct ModelSpec: Equatable, Sendable {
         self.memoryHops = memoryHops
         self.ngrams = ngrams
         self.regularisation = regularisation
+        self.wideCombine = wideCombine
     }
 
     /// The architecture actually built: bilstm forces an LSTM that is bidirectional, textrcnn
@@ -146,6 +162,9 @@ public struct ModelSpec: Equatable, Sendable {
     /// Parameter-name prefix of the encoder: `lstm`, `gru`, `rnn` (Elman tanh/relu, as
     /// `torch.nn.RNN`), or `jordan` (no PyTorch counterpart).
     public var encoderName: String { cell.parameterPrefix }
+
+    /// A wide and deep model whose bag is an expert of its own (`WideCombine.experts`).
+    public var hasBagExpert: Bool { kind != .fasttext && ngrams != nil && wideCombine == .experts }
 
     /// Throws `.input` naming the field (`model.<field>`) when a value cannot build a model.
     public func validate() throws {

@@ -1,10 +1,12 @@
 /// A text classifier: embedding -> recurrent encoder -> head -> dropout -> linear, with PyTorch
 /// parameter names; optionally with the hashed n-gram bag (`NGramBag`, `spec.ngrams`) joined to
-/// the head's features before the linear (wide and deep), or the bag alone (`fasttext`).
+/// the head's features before the linear (wide and deep), or the bag alone (`fasttext`), or
+/// the bag as an expert of its own beside the recurrent model (`WideCombine.experts`).
 ///
 /// Parameter order (fixed; checkpoints and optimizers walk it): `embedding.weight`, the encoder's
 /// (`lstm.*`, `gru.*`, `rnn.*` or `jordan.*`, see `CellKind.parameterPrefix`), the head's
-/// (`attention.w`; `proj.weight`, `proj.bias`; `memory.*`), `fc.weight`, `fc.bias`. The bag's
+/// (`attention.w`; `proj.weight`, `proj.bias`; `memory.*`), `fc.weight`, `fc.bias`, and for
+/// experts the bag's own classifier, `bag_fc.weight`, `bag_fc.bias`. The bag's
 /// table `bag.weight` is no `Parameter` (it is trained row-sparsely): `sparseTables`, saved after
 /// the parameters. `fasttext` has no embedding, encoder or head: its parameters are fc's.
 ///
@@ -32,6 +34,8 @@ public final class TextClassifier: ParameterOwner {
     /// The hashed n-gram bag, when `spec.ngrams` is set.
     public let bag: NGramBag?
     public let classifier: Linear
+    /// The bag expert's classifier (`WideCombine.experts`), else nil.
+    public let bagClassifier: Linear?
     public let parameters: [Parameter]
     let dropout: Dropout
 
@@ -69,7 +73,9 @@ public final class TextClassifier: ParameterOwner {
             (self.embedding, self.encoder, self.head) = (embedding, encoder, head)
             deepFeatures = head.featureSize
         }
-        classifier = Linear(inputSize: deepFeatures + (s.ngrams?.dimension ?? 0), outputSize: s.classCount, name: "fc", rng: &rng)
+        let joinedBag = s.hasBagExpert ? 0 : s.ngrams?.dimension ?? 0
+        classifier = Linear(inputSize: deepFeatures + joinedBag, outputSize: s.classCount, name: "fc", rng: &rng)
+        bagClassifier = s.hasBagExpert ? Linear(inputSize: s.ngrams!.dimension, outputSize: s.classCount, name: "bag_fc", rng: &rng) : nil
         if let n = s.ngrams {
             guard let tokens, tokens.count == s.vocabularySize else { preconditionFailure("the n-gram bag needs the vocabulary's tokens") }
             bag = NGramBag(spec: n, tokens: tokens, unknownId: 1, draw: draw, rng: &rng)
@@ -78,6 +84,7 @@ public final class TextClassifier: ParameterOwner {
         }
         dropout = Dropout(probability: s.dropout)
         parameters = (embedding?.parameters ?? []) + (encoder?.parameters ?? []) + (head?.parameters ?? []) + classifier.parameters
+            + (bagClassifier?.parameters ?? [])
     }
 
     /// The attention pooling's parameters, when the head pools by attention.
@@ -97,9 +104,12 @@ public final class TextClassifier: ParameterOwner {
         public let features: Tensor
         let deepInput: Tensor?
         let classifierInput: Tensor
+        /// The bag expert's input (its vector after dropout), for experts.
+        let bagInput: Tensor?
     }
 
-    /// The training forward: logits `[B, classes]` (the workspace's). Dropout is on; its draws
+    /// The training forward: logits `[B, classes]` (the workspace's; for experts the recurrent
+    /// expert's, the bag's are `workspace.bagLogits`: each has its own loss). Dropout is on; its draws
     /// come from `rng` in a fixed order: token dropout, embedding dropout, locked dropout of the
     /// encoder's input, the encoder (weight-drop, then its layers bottom-up), locked dropout of
     /// its output, the features, the bag's vector. `perturbation` `[U, E]` (adversarial training)
@@ -152,10 +162,13 @@ public final class TextClassifier: ParameterOwner {
                 deepInput = ws.dropped
             }
         }
-        var classifierInput = deepInput
+        var classifierInput = deepInput, bagInput: Tensor?
         if let bag, let bagWorkspace = ws.bag {
             let wide = bag.forward(batch, workspace: bagWorkspace, rng: &rng)
-            if let deepInput {
+            if let bagClassifier {
+                _ = bagClassifier.forward(wide, into: ws.bagLogits)
+                bagInput = wide
+            } else if let deepInput {
                 FeatureJoin.join(deepInput, wide, into: ws.joined)
                 classifierInput = ws.joined
             } else {
@@ -165,17 +178,23 @@ public final class TextClassifier: ParameterOwner {
         }
         classifier.forward(classifierInput!, into: ws.logits)
         ws.cache = Cache(headInput: input, encoderCache: encoderCache, features: features!, deepInput: deepInput,
-                         classifierInput: classifierInput!)
+                         classifierInput: classifierInput!, bagInput: bagInput)
         return ws.logits
     }
 
     /// Accumulates every (non-frozen) parameter's gradient for dLoss/dLogits `[B, classes]` of
-    /// the last `forward` with this workspace.
-    public func backward(_ dLogits: Tensor, workspace ws: TrainingWorkspace) {
+    /// the last `forward` with this workspace. For experts, `dBagLogits` is the bag expert's
+    /// (nil: the bag and `bag_fc` get no gradient from this call).
+    public func backward(_ dLogits: Tensor, dBagLogits: Tensor? = nil, workspace ws: TrainingWorkspace) {
         guard let cache = ws.cache else { preconditionFailure("backward without a forward") }
         var dInput = classifier.backward(dLogits, input: cache.classifierInput, into: ws.dClassifierInput,
                                          scratch: ws.biasScratch)
-        if let bag, let bagWorkspace = ws.bag {
+        if let bagClassifier {
+            if let dBagLogits, let bag, let bagWorkspace = ws.bag, let bagInput = cache.bagInput {
+                bag.backward(bagClassifier.backward(dBagLogits, input: bagInput, into: ws.dWide, scratch: ws.biasScratch),
+                             workspace: bagWorkspace)
+            }
+        } else if let bag, let bagWorkspace = ws.bag {
             guard let deepInput = cache.deepInput else { return bag.backward(dInput, workspace: bagWorkspace) }
             FeatureJoin.split(dInput, leftWidth: deepInput.shape[1], intoLeft: ws.dDeep, right: ws.dWide)
             bag.backward(ws.dWide, workspace: bagWorkspace)
@@ -226,6 +245,8 @@ public final class TrainingWorkspace {
     let dropoutMask = Tensor([0])       // [B, F]
     let dropped = Tensor([0])           // [B, F]
     let logits = Tensor([0])            // [B, classes]
+    /// The bag expert's logits `[B, classes]` (`WideCombine.experts`).
+    public let bagLogits = Tensor([0])
     let dClassifierInput = Tensor([0])  // [B, F]
     let biasScratch = Tensor([0])
     // Regularisation (`ModelSpec.regularisation`), sized when used.

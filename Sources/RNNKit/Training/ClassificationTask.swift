@@ -9,6 +9,8 @@ public final class ClassificationTask: TrainingTask {
     let loss: SoftmaxCrossEntropy
     let workspace: TrainingWorkspace
     let lossWorkspace = SoftmaxCrossEntropy.Workspace()
+    /// The bag expert's loss (`WideCombine.experts`).
+    let bagLossWorkspace = SoftmaxCrossEntropy.Workspace()
     let groups: FineTuneGroups
     /// `training.adversarial`; nil when off or the model reads no embedding (`fasttext`).
     let adversarial: AdversarialTraining?
@@ -50,6 +52,7 @@ public final class ClassificationTask: TrainingTask {
         if let start { log("model.init_from: loaded " + (try start.load(into: model, labels: data.labels.names)) + " of \(start.path)") }
         groups = FineTuneGroups(model)
         if config.training.discriminativeLR != 1 { groups.applyRates(factor: config.training.discriminativeLR) }
+        ClassificationTask.rateBagExpert(model, config)
     }
 
     /// Gradual unfreezing (`training.gradual_unfreezing`): the groups this epoch trains.
@@ -69,6 +72,13 @@ public final class ClassificationTask: TrainingTask {
         workspace = model.makeWorkspace()
         groups = FineTuneGroups(model)
         adversarial = ClassificationTask.adversarial(config, model)
+        ClassificationTask.rateBagExpert(model, config)
+    }
+
+    /// The bag expert's classifier learns at the rate of its table (`training.bag_lr_scale`), as
+    /// fastText's model learns both at one rate. A function of the config: resume sets it again.
+    private static func rateBagExpert(_ model: TextClassifier, _ config: RunConfig) {
+        for p in model.bagClassifier?.parameters ?? [] { p.learningRateScale = Float(config.training.bagLRScale) }
     }
 
     private static func adversarial(_ config: RunConfig, _ model: TextClassifier) -> AdversarialTraining? {
@@ -91,9 +101,17 @@ public final class ClassificationTask: TrainingTask {
     public func lossAndGradients(_ batch: Batch, rng: inout RandomSource) -> Float {
         let before = rng
         let logits = model.forward(batch, workspace: workspace, rng: &rng)
-        let value = loss.forward(logits: logits, labels: batch.labels, workspace: lossWorkspace)
+        var value = loss.forward(logits: logits, labels: batch.labels, workspace: lossWorkspace)
         guard value.isFinite else { return value }
-        model.backward(lossWorkspace.dLogits, workspace: workspace)
+        var dBagLogits: Tensor?
+        if model.bagClassifier != nil {
+            // Experts: the bag's own loss, its gradient to the bag alone; the reported loss is the sum.
+            let bagValue = loss.forward(logits: workspace.bagLogits, labels: batch.labels, workspace: bagLossWorkspace)
+            guard bagValue.isFinite else { return bagValue }
+            value += bagValue
+            dBagLogits = bagLossWorkspace.dLogits
+        }
+        model.backward(lossWorkspace.dLogits, dBagLogits: dBagLogits, workspace: workspace)
         guard let adversarial, let gradient = workspace.rowGradient,
               adversarial.perturbation(along: gradient, into: perturbation) else { return value }
         var replay = before

@@ -8,10 +8,22 @@ final class NGramBagModelTests: XCTestCase {
     private static let batch = Batch(sequences: [[2, 3, 4, 5, 2, 6], [3, 1], [], [4, 4, 1]], labels: [0, 2, 1, 1], padId: 0)
 
     private func spec(_ kind: ModelKind, pooling: PoolingKind = .last, dropout: Float = 0, bagDropout: Float = 0,
-                      characterNgrams: ClosedRange<Int>? = 2...3) -> ModelSpec {
+                      characterNgrams: ClosedRange<Int>? = 2...3, combine: WideCombine = .features) -> ModelSpec {
         ModelSpec(kind: kind, cell: .lstm, vocabularySize: 7, embeddingDim: 3, hiddenSize: 3, layers: 1, bidirectional: true,
                   dropout: dropout, pooling: pooling, rcnnProjectionSize: 4, classCount: 3, padId: 0,
-                  ngrams: NGramSpec(buckets: 11, dimension: 4, wordNgrams: 3, characterNgrams: characterNgrams, dropout: bagDropout))
+                  ngrams: NGramSpec(buckets: 11, dimension: 4, wordNgrams: 3, characterNgrams: characterNgrams, dropout: bagDropout),
+                  wideCombine: combine)
+    }
+
+    /// Mean cross-entropy of logits `[B, K]` in Double (the finite differences' loss).
+    private func crossEntropy(_ logits: Tensor, _ labels: [Int]) -> Double {
+        let k = logits.shape[1]
+        var total = 0.0
+        for row in 0..<labels.count {
+            let z = (0..<k).map { Double(logits[row * k + $0]) }, top = z.max()!
+            total += top + log(z.map { exp($0 - top) }.reduce(0, +)) - z[labels[row]]
+        }
+        return total / Double(labels.count)
     }
 
     private func model(_ spec: ModelSpec, seed: UInt64) -> TextClassifier {
@@ -37,25 +49,22 @@ final class NGramBagModelTests: XCTestCase {
     /// both wide models fail on bag.weight, rel err 0.045 to 0.12), the split of the joined
     /// gradient reading the bag's part from offset 0 (max_mean + bag fails on the embedding and
     /// encoder, rel err 0.05 to 0.53), and max_mean dropping the mean's share of dEncoded (the
-    /// embedding and every encoder weight fail, rel err 0.02 to 0.34).
+    /// embedding and every encoder weight fail, rel err 0.02 to 0.34). Experts: the loss is the
+    /// sum of both experts' cross-entropies; dropping the bag expert's backward (bag_fc and
+    /// bag.weight keep no gradient) fails on bag_fc.weight, bag_fc.bias and bag.weight.
     private func checkModel(_ spec: ModelSpec, seed: UInt64, eps: Float = 1e-2, file: StaticString = #filePath, line: UInt = #line) {
         let model = model(spec, seed: seed)
-        let batch = Self.batch, dropoutSeed = RandomSource(seed: seed + 2)
+        let batch = Self.batch, dropoutSeed = RandomSource(seed: seed + 2), experts = model.bagClassifier != nil
         func loss() -> Double {
             var r = dropoutSeed
-            let logits = model.trainingForward(batch, rng: &r).logits
-            let k = logits.shape[1]
-            var total = 0.0
-            for row in 0..<batch.size {
-                let z = (0..<k).map { Double(logits[row * k + $0]) }, top = z.max()!
-                total += top + log(z.map { exp($0 - top) }.reduce(0, +)) - z[batch.labels[row]]
-            }
-            return total / Double(batch.size)
+            let (logits, ws) = model.trainingForward(batch, rng: &r)
+            return crossEntropy(logits, batch.labels) + (experts ? crossEntropy(ws.bagLogits, batch.labels) : 0)
         }
         model.parameters.zeroGrads()
         var r = dropoutSeed
         let (logits, ws) = model.trainingForward(batch, rng: &r)
-        model.backward(SoftmaxCrossEntropy().forward(logits: logits, labels: batch.labels).dLogits, workspace: ws)
+        let dBag = experts ? SoftmaxCrossEntropy().forward(logits: ws.bagLogits, labels: batch.labels).dLogits : nil
+        model.backward(SoftmaxCrossEntropy().forward(logits: logits, labels: batch.labels).dLogits, dBagLogits: dBag, workspace: ws)
         var check = GradientCheck()
         check.eps = eps
         for p in model.parameters {
@@ -80,6 +89,39 @@ final class NGramBagModelTests: XCTestCase {
     func testWideAndDeepGradients() {
         checkModel(spec(.textrnn, pooling: .mean, dropout: 0.2, bagDropout: 0.3), seed: 10)
         checkModel(spec(.textrcnn, dropout: 0.2, bagDropout: 0.1, characterNgrams: nil), seed: 20, eps: 1e-3)
+    }
+
+    /// Experts: the bag has its own classifier (bag_fc, after fc), fc reads the head's features
+    /// alone, and each expert's gradient reaches its own part.
+    func testExpertsGradientsAndParameters() {
+        checkModel(spec(.textrnn, pooling: .maxMean, dropout: 0.2, bagDropout: 0.3, combine: .experts), seed: 60, eps: 1e-3)
+        checkModel(spec(.textrcnn, dropout: 0.2, characterNgrams: nil, combine: .experts), seed: 61, eps: 1e-3)
+        let m = model(spec(.textrnn, pooling: .max, combine: .experts), seed: 62)
+        XCTAssertEqual(Array(m.parameters.map(\.name).suffix(4)), ["fc.weight", "fc.bias", "bag_fc.weight", "bag_fc.bias"])
+        XCTAssertEqual(m.classifier.weight.value.shape, [3, 2 * 3], "fc reads the pooled features only")
+        XCTAssertEqual(m.bagClassifier?.weight.value.shape, [3, 4])
+        XCTAssertNil(model(spec(.textrnn, pooling: .max), seed: 62).bagClassifier, "features: one classifier")
+    }
+
+    /// log_softmax(a) + log_softmax(b): its softmax is the normalised product of the experts'
+    /// probabilities; a uniform expert leaves the other's probabilities as they are.
+    func testProductOfExpertsIsTheNormalisedProduct() {
+        let a = Tensor([2, 3], values: [1, -2, 0.5, 30, 29, -40]), b = Tensor([2, 3], values: [0, 3, -1, -5, 2, 2])
+        let out = ProductOfExperts.combine(a, b, into: Tensor([0]))
+        for row in 0..<2 {
+            func probabilities(_ t: Tensor) -> [Double] {
+                let z = (0..<3).map { Double(t[row * 3 + $0]) }, top = z.max()!
+                let e = z.map { exp($0 - top) }, s = e.reduce(0, +)
+                return e.map { $0 / s }
+            }
+            let pa = probabilities(a), pb = probabilities(b), po = probabilities(out)
+            let product = zip(pa, pb).map { $0 * $1 }, total = product.reduce(0, +)
+            for c in 0..<3 { XCTAssertEqual(po[c], product[c] / total, accuracy: 1e-6, "row \(row) class \(c)") }
+        }
+        let uniform = ProductOfExperts.combine(a, Tensor([2, 3], values: [7, 7, 7, 7, 7, 7]), into: Tensor([0]))
+        let alone = ProductOfExperts.combine(a, Tensor([2, 3], values: [0, 0, 0, 0, 0, 0]), into: Tensor([0]))
+        XCTAssertEqual(uniform.array, alone.array)
+        XCTAssertEqual(uniform.array[0..<3].firstIndex(of: uniform.array[0..<3].max()!), 0, "a decides when b is uniform")
     }
 
     func testMaxMeanPoolingGradientsAndWidth() {
@@ -111,10 +153,12 @@ final class NGramBagModelTests: XCTestCase {
     /// The plan's logits are the training forward's without dropout, bitwise, for each sentence
     /// whatever its batch; a plan does not see later table changes.
     func testPlanEqualsTrainingForwardAndIsPaddingInvariant() {
-        for s in [spec(.fasttext), spec(.textrnn, pooling: .maxMean), spec(.textrcnn)] {
+        for s in [spec(.fasttext), spec(.textrnn, pooling: .maxMean), spec(.textrcnn), spec(.textrnn, pooling: .max, combine: .experts)] {
             let m = model(s, seed: 40)
             var rng = RandomSource(seed: 41)
-            let training = m.trainingForward(Self.batch, rng: &rng).logits.array
+            let (logits, ws) = m.trainingForward(Self.batch, rng: &rng)
+            // Experts predict with the sum of the two experts' log-probabilities.
+            let training = (m.bagClassifier == nil ? logits : ProductOfExperts.combine(logits, ws.bagLogits, into: Tensor([0]))).array
             let plan = m.makeInferencePlan()
             XCTAssertEqual(plan.logits(Self.batch, workspace: plan.makeWorkspace()).array, training, "\(s.kind)")
             let alone = Batch(sequences: [[3, 1]], padId: 0)
@@ -154,12 +198,19 @@ final class NGramBagModelTests: XCTestCase {
             (#"{"kind": "fasttext", "ngrams": {"buckets": 0}}"#, "model.ngrams.buckets"),
             (#"{"kind": "textrnn", "wide": true, "ngrams": {"maxn": 3}}"#, "model.ngrams.minn"),
             (#"{"kind": "fasttext", "wide": true}"#, "model.wide"),
+            (#"{"kind": "textrnn", "wide_combine": "experts"}"#, "model.wide_combine"),
+            (#"{"kind": "textrnn", "wide": true, "wide_combine": "logits"}"#, "model.wide_combine"),
         ]
         for (model, field) in cases {
             let json = #"{"data": {"train": "train.tsv"}, "model": \#(model)}"#
             XCTAssertThrowsError(try RunConfig.parse(json: json, path: "/tmp/c.json"), model) {
                 XCTAssertEqual(($0 as? RNNError)?.field, field, model)
             }
+        }
+        let multiLabel = #"{"data": {"train": "train.txt", "format": "fasttext", "multi_label": true}, "model": {"kind": "textrnn", "wide": true, "wide_combine": "experts"}}"#
+        XCTAssertThrowsError(try RunConfig.parse(json: multiLabel, path: "/tmp/c.json")) {
+            XCTAssertEqual(($0 as? RNNError)?.field, "model.wide_combine")
+            XCTAssertTrue(($0 as? RNNError)?.message.contains("sigmoid") ?? false, "\($0)")
         }
     }
 }
