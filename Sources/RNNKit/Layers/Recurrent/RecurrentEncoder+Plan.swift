@@ -94,7 +94,7 @@ extension RecurrentEncoder.Plan {
                     case (0, .tableRows):
                         projection = UnsafePointer(self.inputTables![d].data)
                     case (0, .layer(let first)):
-                        RecurrentEncoder.project(first.tensor.data, rows: buffers.projection.shape[0], inputSize: self.inputSize,
+                        RecurrentEncoder.project(first.tensor.data, rows: distinct ?? t * b, inputSize: self.inputSize,
                                                  weight: .plain(w.inputWeight.data), bias: w.inputBias.data, gateWidth: gh,
                                                  into: buffers.projection.data)
                     default:
@@ -147,7 +147,8 @@ extension RecurrentWorkspace {
         for (l, layer) in layers.enumerated() {
             layer.output.resize([t, b, out])
             for w in layer.directions {
-                w.projection.resize([l == 0 ? distinct ?? t * b : t * b, gh])
+                // The direction's projection block is shared by the layers (RecurrentWorkspace).
+                w.projection.resize([max(t * b, l == 0 ? distinct ?? 0 : 0), gh])
                 w.activations.resize([b, cw])
                 w.tanhCell.resize([cell.carriesCell ? b : 0, h])
                 w.recurrentScratch.resize([b, gh])

@@ -4,22 +4,35 @@
 /// forward saves for backward; they stay valid until the next `forward` with this workspace.
 ///
 /// Memory per layer and direction, in floats, for T steps of B sequences and hidden size H:
-/// kept `T*B*H*(1 + cacheWidth)` (+ `2*T*B*H` for the LSTM's c and tanh(c)), the input
-/// projections `T*B*G*H`, and for backward `T*B*G*H` gate gradients (twice for the GRU).
+/// kept `T*B*H*(1 + cacheWidth)` (+ `2*T*B*H` for the LSTM's c and tanh(c)). Per direction,
+/// shared by all layers: `T*B*G*H` (twice for the GRU) that hold a layer's input projection
+/// during its forward and a layer's gate gradients during its backward. A layer's projection is
+/// read only by its own forward and its gate gradients only by its own backward, one layer at a
+/// time, so one block serves every layer and both passes (on THUCNews' 2-layer BiLSTM at batch
+/// 128 that is 50 MB less than a block per use, layer and direction).
 public final class RecurrentWorkspace {
     final class Direction {
+        /// `[T*B or U, G*H]` W_ih x + b_ih in this layer's forward; `[T*B, G*H]` the gate
+        /// gradients in its backward. The direction's block, shared by all layers.
+        let gates: Tensor
+        /// `[T*B, G*H]` the GRU's recurrent-side gate gradients; shared by all layers too.
+        let recurrentGates: Tensor
+        var projection: Tensor { gates }
+        var gateGradient: Tensor { gates }
+        var recurrentGradient: Tensor { recurrentGates }
+        init(gates: Tensor, recurrentGates: Tensor) {
+            self.gates = gates
+            self.recurrentGates = recurrentGates
+        }
         // Forward; kept for backward.
         let previousState = Tensor([0])      // [T*B, H]  state before step t (h, or y for Jordan)
         let activations = Tensor([0])        // [T*B, cacheWidth*H]  what the cell keeps of step t
         let previousCell = Tensor([0])       // [T*B, H]  LSTM c before step t
         let tanhCell = Tensor([0])           // [T*B, H]  LSTM tanh(c after step t)
-        let projection = Tensor([0])         // [T*B or U, G*H]  W_ih x + b_ih
         // Forward scratch.
         let recurrentScratch = Tensor([0])   // [B, G*H]  W_hh s
         let outputScratch = Tensor([0])      // [B, H]  Jordan W_hy h
         // Backward.
-        let gateGradient = Tensor([0])       // [T*B, G*H]
-        let recurrentGradient = Tensor([0])  // [T*B, G*H]  GRU only (others use gateGradient)
         let distinctGradient = Tensor([0])   // [U, G*H]  layer 0 from distinct rows: summed per row
         let stateCarry = Tensor([0])         // [B, H]
         let cellCarry = Tensor([0])          // [B, H]  LSTM
@@ -42,7 +55,7 @@ public final class RecurrentWorkspace {
         let output = Tensor([0])         // [T, B, D*H]  zero at padded steps
         let inputGradient = Tensor([0])  // [T, B, in] or [U, in]
         let directions: [Direction]
-        init(directions: Int) { self.directions = (0..<directions).map { _ in Direction() } }
+        init(directions: [Direction]) { self.directions = directions }
     }
 
     let layers: [Layer]
@@ -50,7 +63,10 @@ public final class RecurrentWorkspace {
     let finalCell = Tensor([0])          // [layers*D, B, H]  LSTM
 
     init(layers: Int, directions: Int) {
-        self.layers = (0..<layers).map { _ in Layer(directions: directions) }
+        let gates = (0..<directions).map { _ in Tensor([0]) }, recurrentGates = (0..<directions).map { _ in Tensor([0]) }
+        self.layers = (0..<layers).map { _ in
+            Layer(directions: (0..<directions).map { Direction(gates: gates[$0], recurrentGates: recurrentGates[$0]) })
+        }
     }
 
     /// Sizes every buffer for T steps of B sequences (`distinct` rows at layer 0, or nil for a
@@ -74,11 +90,8 @@ public final class RecurrentWorkspace {
                 w.activations.resize([t * b, cw])
                 w.previousCell.resize([cell.carriesCell ? t * b : 0, h])
                 w.tanhCell.resize([cell.carriesCell ? t * b : 0, h])
-                w.projection.resize([inputRows, gh])
                 w.recurrentScratch.resize([b, gh])
                 w.outputScratch.resize([cell.hasOutputLayer ? b : 0, h])
-                w.gateGradient.resize([t * b, gh])
-                w.recurrentGradient.resize([cell.separateRecurrentGradient ? t * b : 0, gh])
                 w.distinctGradient.resize([l == 0 ? distinct ?? 0 : 0, gh])
                 w.stateCarry.resize([b, h])
                 w.cellCarry.resize([cell.carriesCell ? b : 0, h])
@@ -90,6 +103,12 @@ public final class RecurrentWorkspace {
                 w.droppedRecurrent.resize([dropped, h])
                 w.droppedRecurrentGradient.resize([dropped, h])
             }
+        }
+        // The shared blocks: every layer's projection (layer 0's may be U <= T*B distinct rows) and gate gradients.
+        let rows = max(t * b, distinct ?? 0)
+        for w in layers.first?.directions ?? [] {
+            w.gates.resize([rows, gh])
+            w.recurrentGates.resize([cell.separateRecurrentGradient ? rows : 0, gh])
         }
     }
 }
