@@ -46,7 +46,7 @@ out=$(cd "$out" && pwd)
 for seed in "${seeds[@]}"; do
   for entry in "${levers[@]}"; do
     name=${entry%%|*}; sets=${entry#*|}
-    dir="$out/$(echo "$name" | tr -c 'a-z0-9_\n' '_')_s$seed"
+    dir="$out/$(echo "$name" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9_\n' '_')_s$seed"
     if [ ! -f "$dir/done" ]; then
       # shellcheck disable=SC2086
       "$bin/rnn-train" "$config" --threads 1 --overwrite --set output.dir="$dir" \
