@@ -70,6 +70,31 @@ final class ExportToolTests: XCTestCase {
         }
     }
 
+    /// Models with the n-gram bag (fasttext, the experts of a wide model): the table is no
+    /// Parameter but a weight all the same, so the folder holds it and predicts as the checkpoint.
+    /// (Without it the folder was written and then refused by rnn-predict as too short.)
+    func testBagModelsExportTheirTable() throws {
+        let models = [
+            #"{"kind": "fasttext", "ngrams": {"buckets": 500, "dim": 6, "word_ngrams": 2}}"#,
+            #"{"kind": "textrnn", "cell": "gru", "hidden_size": 8, "pooling": "max", "wide": true, "wide_combine": "experts", "ngrams": {"buckets": 500, "dim": 6}}"#,
+        ]
+        for model in models {
+            let dir = try temporaryDirectory(self)
+            let config = try TrainToolTests.writeConfig(in: dir, epochs: 1, model: model)
+            let trained = try Tools.run("rnn-train", [config.path])
+            XCTAssertEqual(trained.status, 0, trained.stderr)
+            let checkpoint = dir.appendingPathComponent("run/last.ckpt").path, out = dir.appendingPathComponent("export").path
+            let export = try Tools.run("rnn-export", [checkpoint, out])
+            XCTAssertEqual(export.status, 0, export.stderr)
+            let tensors = try SafeTensors.read(from: out + "/" + ExportFolder.weightsFile).tensors.map(\.name)
+            XCTAssertTrue(tensors.contains("bag.weight"), "\(tensors)")
+            let a = try Tools.run("rnn-predict", [checkpoint, "--logits"], stdin: Self.input)
+            let b = try Tools.run("rnn-predict", [out, "--logits"], stdin: Self.input)
+            XCTAssertEqual(b.status, 0, b.stderr)
+            XCTAssertEqual(b.stdout, a.stdout, model)
+        }
+    }
+
     func testLogitsGiveTheProbabilitiesBySoftmax() throws {
         let (_, checkpoint) = try Self.trainedCheckpoint()
         let logits = try Tools.run("rnn-predict", [checkpoint, "--logits"], stdin: Self.input)

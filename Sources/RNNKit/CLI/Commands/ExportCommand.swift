@@ -29,7 +29,8 @@ public enum ExportCommand {
         // Loading proves the checkpoint builds its model; the export holds exactly the model's tensors.
         let (trained, checkpoint) = try TrainedModel.load(checkpoint: source)
         var part = ExportFolder.modelPart(of: checkpoint)
-        part.tensors = Checkpoint.tensors(from: trained.model.parameters)
+        // The n-gram bag's table (fasttext, wide) is a weight like the others, though no Parameter.
+        part.tensors = Checkpoint.tensors(from: trained.model.parameters) + Checkpoint.tensors(from: trained.model.sparseTables)
         try ExportFolder.write(part, to: target, overwrite: args.flag("overwrite"))
         let floats = part.tensors.reduce(0) { $0 + $1.values.count }
         Terminal.writeError("rnn-export: wrote \(target) (\(part.tensors.count) tensors, \(floats) weights, "
