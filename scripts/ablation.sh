@@ -38,6 +38,7 @@ case $set_name in
       "no regularisers|$no_regularisers"
       "joined features, not experts|--set model.wide_combine=features"
       "no bag|--set model.wide_combine=features --set model.wide=false"
+      "neither regularisers nor FGM|$no_regularisers --set training.adversarial.epsilon=0"
     ) ;;
   *) echo "ablation: unknown set $set_name (regularisers, best-trec, best-agnews, best-thucnews)" >&2; exit 2 ;;
 esac
