@@ -17,7 +17,7 @@ public struct PredictionFormat: Equatable {
 }
 
 /// Predicts labels for raw text lines with a trained model: encodes, batches
-/// (sorted by length inside the batch, answers in input order) and formats.
+/// (up to `batchSize` texts of similar length, answers in input order) and formats.
 ///
 /// A line's answer does not depend on the other lines of its batch: the model's
 /// inference path is padding- and batch-invariant (tested).
@@ -28,6 +28,8 @@ public final class LinePredictor {
     let plan: InferencePlan
     /// Multi-label models: the thresholds a label's probability must reach; empty otherwise.
     let thresholds: [Float]
+    /// Most texts in one batch; more texts in one call run as length-bucketed batches.
+    public var batchSize = 128
 
     public init(trained: TrainedModel, format: PredictionFormat) throws {
         guard format.topK >= 1 else { throw RNNError.usage("--top-k must be at least 1, got \(format.topK)") }
@@ -44,10 +46,10 @@ public final class LinePredictor {
         guard !texts.isEmpty else { return [] }
         let dataset = trained.encode(texts)
         if trained.isMultiLabel {
-            let p = plan.predictMultiLabel(dataset, batchSize: max(texts.count, 1), padId: trained.vocabulary.padId)
+            let p = plan.predictMultiLabel(dataset, batchSize: batchSize, padId: trained.vocabulary.padId)
             return (0..<texts.count).map { Array(p.probabilities[$0 * p.labelCount..<($0 + 1) * p.labelCount]) }
         }
-        let predictions = plan.predict(dataset, batchSize: max(texts.count, 1), padId: trained.vocabulary.padId)
+        let predictions = plan.predict(dataset, batchSize: batchSize, padId: trained.vocabulary.padId)
         let k = predictions.classCount
         return (0..<texts.count).map { Array(predictions.probabilities[$0 * k..<($0 + 1) * k]) }
     }
@@ -84,9 +86,10 @@ public final class LinePredictor {
 
 /// The Unix filter: reads lines from a descriptor and answers each, in order.
 ///
-/// Lines already read are predicted together (up to `batchSize`), but the
-/// filter never waits for more input to fill a batch: when no complete line is
-/// buffered it answers what it has and flushes, so it is interactive on a
+/// Lines already read are answered together (up to `readAhead` lines, as
+/// length-bucketed batches of `batchSize`: a file's mixed lengths waste less of
+/// each step), but the filter never waits for more input to fill them: when no
+/// complete line is buffered it answers what it has and flushes, so it is interactive on a
 /// terminal and in `tail -f | rnn-predict`. Exactly one answer line per input
 /// line, in order: a line longer than `maxLineBytes` is answered from its first
 /// `maxLineBytes` bytes (one warning), and any error ends the stream after the
@@ -103,6 +106,9 @@ public enum PredictionStream {
 
         /// Most lines predicted together.
         public var batchSize = 128
+        /// Most lines read before answering when input is waiting: several batches, so the
+        /// answerer can group lines of similar length.
+        public var readAhead: Int { batchSize * 8 }
         public var inputFormat = InputFormat.text
         /// Lines start with `ID<TAB>`: the ID (up to the first tab) is written back in front
         /// of the answer byte for byte, and a line without a tab is an error.
@@ -173,7 +179,7 @@ public enum PredictionStream {
                 warnedUTF8 = true
                 warn("warning: invalid UTF-8 on input line \(line.number) replaced by U+FFFD (warned once)")
             }
-            if texts.count >= options.batchSize || !reader.hasCompleteLine { try flush() }
+            if texts.count >= options.readAhead || !reader.hasCompleteLine { try flush() }
         }
         try flush()
         return answered

@@ -15,6 +15,8 @@ public final class TaggerLinePredictor {
     public let trained: TrainedTagger
     public let json: Bool
     let plan: TaggerPlan
+    /// Most sentences in one batch; more in one call run as length-bucketed batches.
+    public var batchSize = 128
 
     public init(trained: TrainedTagger, json: Bool) {
         self.trained = trained
@@ -29,7 +31,7 @@ public final class TaggerLinePredictor {
         var lines = tokens.map { _ in json ? "{\"tokens\": [], \"tags\": [], \"slots\": []}" : "" }
         guard !real.isEmpty else { return lines }
         let data = TaggedDataset(tokens: real.map { tokens[$0] }, vocabulary: trained.vocabulary)
-        let predictions = plan.predict(data, batchSize: max(real.count, 1), padId: trained.vocabulary.words.padId)
+        let predictions = plan.predict(data, batchSize: batchSize, padId: trained.vocabulary.words.padId)
         let v = trained.vocabulary
         for (row, i) in real.enumerated() {
             let tags = predictions.tags[row].map { v.tags[Int($0)] }

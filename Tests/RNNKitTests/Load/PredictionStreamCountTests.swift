@@ -63,8 +63,27 @@ final class PredictionStreamCountTests: TemporaryFolderTestCase {
                 guard let p = Float(fields[1]) else { XCTFail("probability \(fields[1])"); break }
                 XCTAssertTrue(p > 0 && p <= 1)
             }
-            XCTAssertGreaterThanOrEqual(writes, lineCount / batchSize, "batches are cut at batchSize")
+            let readAhead = PredictionStream.Options(batchSize: batchSize).readAhead
+            XCTAssertGreaterThanOrEqual(writes, lineCount / readAhead, "answers are written at least every readAhead lines")
             XCTAssertEqual(warnings.count, 1)
         }
+    }
+
+    /// A call with more texts than `batchSize` runs length-bucketed batches (the stream reads up to
+    /// 8 batches ahead): the answers, probabilities and logits alike, are those of one batch
+    /// holding every text, bitwise and in input order.
+    func testBucketedBatchesAnswerAsOneBatch() throws {
+        let predictor = try tinyPredictor()
+        var rng = RandomSource(seed: 5)
+        let texts = (0..<40).map { i in
+            String((0..<(i % 7 == 0 ? 0 : 1 + rng.nextIndex(below: 9))).map { _ in ["a", "b", "c", "中", " "][rng.nextIndex(below: 5)] }.joined())
+        }
+        predictor.batchSize = 1000
+        let one = predictor.probabilities(texts), oneLogits = predictor.logits(texts)
+        predictor.batchSize = 3
+        XCTAssertEqual(predictor.probabilities(texts), one)
+        XCTAssertEqual(predictor.logits(texts), oneLogits)
+        XCTAssertEqual(oneLogits.count, texts.count)
+        XCTAssertEqual(PredictionStream.Options(batchSize: 3).readAhead, 24)
     }
 }

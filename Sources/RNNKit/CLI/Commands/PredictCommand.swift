@@ -15,7 +15,7 @@ public enum PredictCommand {
             .init(name: "input-format", valueName: "text|tsv", help: "text: each line is a text; tsv: text<TAB>label lines as rnn-train reads them (split at the last tab, label ignored; a line without a tab is all text).", defaultValue: "text"),
             .init(flag: "id-column", help: "Lines start with ID<TAB>: write the ID and a tab, unchanged, in front of each answer (a line without a tab is an error)."),
             .init(name: "max-line-bytes", valueName: "n", help: "Longer lines are answered from their first N bytes (one warning).", defaultValue: String(LineReader.defaultMaxLineBytes)),
-            .init(name: "batch-size", valueName: "n", help: "Most lines predicted together when input arrives faster than it is answered.", defaultValue: "128"),
+            .init(name: "batch-size", valueName: "n", help: "Most lines in one batch; when input arrives faster than it is answered, up to 8 batches are read and grouped by length.", defaultValue: "128"),
             .init(name: "threads", valueName: "n", help: "Worker threads, 0 = all cores (default: all cores)."),
         ],
         discussion: """
@@ -64,6 +64,7 @@ public enum PredictCommand {
         }
         let trained = try TrainedModel.load(checkpoint, path: checkpointPath)
         let predictor = try LinePredictor(trained: trained, format: format)
+        predictor.batchSize = options.batchSize
         _ = try PredictionStream.run(predictor: predictor, input: 0, options: options,
                                      write: Terminal.writeOutput(bytes:), warn: { Terminal.writeError("rnn-predict: " + $0 + "\n") })
         return 0

@@ -43,6 +43,7 @@ enum TaggerCommands {
             throw RNNError.usage("--\(flag) applies to text classifiers; this checkpoint is a token tagger (it writes token/TAG pairs, or --json)")
         }
         let predictor = TaggerLinePredictor(trained: try TrainedTagger.load(checkpoint, path: path), json: args.flag("json"))
+        predictor.batchSize = options.batchSize
         _ = try PredictionStream.run(answer: predictor.answers, input: 0, options: options, write: Terminal.writeOutput(bytes:),
                                      warn: { Terminal.writeError("rnn-predict: " + $0 + "\n") })
         return 0
