@@ -24,33 +24,44 @@ public struct DatasetPredictions {
 }
 
 extension InferencePlan {
+    /// The plan over `dataset` in length-sorted batches of at most `batchSize` (less padding):
+    /// `perBatch` turns a batch's logits into its `[rows, classes]` outputs, which go back to the
+    /// dataset's order (`[count * classes]`). Prediction, multi-label prediction and
+    /// `rnn-predict --logits` share it.
+    func mapBatches(_ dataset: EncodedDataset, batchSize: Int, padId: Int32,
+                    _ perBatch: (_ batch: Batch, _ logits: Tensor) -> Tensor) -> [Float] {
+        let k = classCount
+        var outputs = [Float](repeating: 0, count: dataset.count * k)
+        let workspace = makeWorkspace()
+        for indices in Batcher(lengths: dataset.lengths, batchSize: batchSize, lengthBuckets: true, seed: 0).evaluationBatches() {
+            let batch = dataset.batch(indices, padId: padId)
+            let rows = perBatch(batch, self.logits(batch, workspace: workspace))
+            outputs.withUnsafeMutableBufferPointer { out in
+                for (row, i) in indices.enumerated() {
+                    (out.baseAddress! + i * k).update(from: rows.data + row * k, count: k)
+                }
+            }
+        }
+        return outputs
+    }
+
     /// Runs the plan over `dataset` in length-sorted batches (less padding); results go back to
     /// the dataset's order. With labels, also the mean cross-entropy.
     public func predict(_ dataset: EncodedDataset, batchSize: Int = 256, padId: Int32) -> DatasetPredictions {
         let k = classCount
-        var probabilities = [Float](repeating: 0, count: dataset.count * k)
         var lossSum = 0.0
-        let batcher = Batcher(lengths: dataset.lengths, batchSize: batchSize, lengthBuckets: true, seed: 0)
-        let workspace = makeWorkspace(), lossWorkspace = SoftmaxCrossEntropy.Workspace()
+        let lossWorkspace = SoftmaxCrossEntropy.Workspace()
         let labelled = !dataset.labels.isEmpty
-        for indices in batcher.evaluationBatches() {
-            let batch = dataset.batch(indices, padId: padId)
-            let logits = self.logits(batch, workspace: workspace)
-            let probs: Tensor
+        let probabilities = mapBatches(dataset, batchSize: batchSize, padId: padId) { batch, logits in
             if labelled {
                 let loss = SoftmaxCrossEntropy().forward(logits: logits, labels: batch.labels, workspace: lossWorkspace,
                                                          gradient: false)
-                lossSum += Double(loss) * Double(indices.count)
-                probs = lossWorkspace.probabilities
-            } else {
-                probs = lossWorkspace.probabilities.resize(logits.shape)
-                Elementwise.softmaxRows(logits.data, probs.data, rows: indices.count, cols: k)
+                lossSum += Double(loss) * Double(batch.size)
+                return lossWorkspace.probabilities
             }
-            probabilities.withUnsafeMutableBufferPointer { out in
-                for (row, i) in indices.enumerated() {
-                    (out.baseAddress! + i * k).update(from: probs.data + row * k, count: k)
-                }
-            }
+            let probs = lossWorkspace.probabilities.resize(logits.shape)
+            Elementwise.softmaxRows(logits.data, probs.data, rows: batch.size, cols: k)
+            return probs
         }
         return DatasetPredictions(probabilities: probabilities, classCount: k,
                                   loss: labelled && dataset.count > 0 ? lossSum / Double(dataset.count) : nil)

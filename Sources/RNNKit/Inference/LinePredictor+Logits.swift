@@ -7,14 +7,9 @@ extension LinePredictor {
     /// line's logits do not depend on its batch (the inference path is padding- and batch-invariant).
     public func logits(_ texts: [String]) -> [[Float]] {
         guard !texts.isEmpty else { return [] }
-        let dataset = trained.encode(texts), k = trained.labels.count, workspace = plan.makeWorkspace()
-        var rows = [[Float]](repeating: [], count: texts.count)
-        let batcher = Batcher(lengths: dataset.lengths, batchSize: batchSize, lengthBuckets: true, seed: 0)
-        for indices in batcher.evaluationBatches() {
-            let logits = plan.logits(dataset.batch(indices, padId: trained.vocabulary.padId), workspace: workspace)
-            for (row, i) in indices.enumerated() { rows[i] = Array(UnsafeBufferPointer(start: logits.data + row * k, count: k)) }
-        }
-        return rows
+        let k = trained.labels.count
+        let flat = plan.mapBatches(trained.encode(texts), batchSize: batchSize, padId: trained.vocabulary.padId) { $1 }
+        return texts.indices.map { Array(flat[$0 * k..<($0 + 1) * k]) }
     }
 
     /// `LABEL<TAB>logit_0<TAB>...<TAB>logit_{C-1}` (class order, `%.9g`: enough digits to give the

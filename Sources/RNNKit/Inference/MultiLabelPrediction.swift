@@ -36,28 +36,20 @@ extension InferencePlan {
     /// outputs; with label sets, also the mean binary cross-entropy.
     public func predictMultiLabel(_ dataset: EncodedDataset, batchSize: Int = 256, padId: Int32) -> MultiLabelPredictions {
         let k = classCount
-        var probabilities = [Float](repeating: 0, count: dataset.count * k)
         var lossSum = 0.0
-        let batcher = Batcher(lengths: dataset.lengths, batchSize: batchSize, lengthBuckets: true, seed: 0)
-        let workspace = makeWorkspace(), probs = Tensor([0]), gradient = Tensor([0])
+        let probs = Tensor([0]), gradient = Tensor([0])
         let labelled = !dataset.labelSets.isEmpty
-        for indices in batcher.evaluationBatches() {
-            let batch = dataset.batch(indices, padId: padId)
-            let logits = self.logits(batch, workspace: workspace)
+        let probabilities = mapBatches(dataset, batchSize: batchSize, padId: padId) { batch, logits in
             if labelled {
                 // The loss is a mean over N x K: weighted by the batch's rows it sums to the set's mean.
                 let loss = SigmoidBinaryCrossEntropy().forward(logits: logits, targets: batch.targets, probabilities: probs,
                                                                dLogits: gradient)
-                lossSum += Double(loss) * Double(indices.count)
+                lossSum += Double(loss) * Double(batch.size)
             } else {
                 probs.resize(logits.shape)
-                Elementwise.sigmoid(logits.data, probs.data, count: indices.count * k)
+                Elementwise.sigmoid(logits.data, probs.data, count: batch.size * k)
             }
-            probabilities.withUnsafeMutableBufferPointer { out in
-                for (row, i) in indices.enumerated() {
-                    (out.baseAddress! + i * k).update(from: probs.data + row * k, count: k)
-                }
-            }
+            return probs
         }
         return MultiLabelPredictions(probabilities: probabilities, labelCount: k,
                                      loss: labelled && dataset.count > 0 ? lossSum / Double(dataset.count) : nil)

@@ -8,8 +8,8 @@
 /// shared by all layers: `T*B*G*H` (twice for the GRU) that hold a layer's input projection
 /// during its forward and a layer's gate gradients during its backward. A layer's projection is
 /// read only by its own forward and its gate gradients only by its own backward, one layer at a
-/// time, so one block serves every layer and both passes (on THUCNews' 2-layer BiLSTM at batch
-/// 128 that is 50 MB less than a block per use, layer and direction).
+/// time, so one block serves every layer and both passes (on THUCNews' 2-layer BiLSTM the
+/// training peak RSS fell from 189 to 159 MB, docs/BENCHMARKS.md).
 public final class RecurrentWorkspace {
     final class Direction {
         /// `[T*B or U, G*H]` W_ih x + b_ih in this layer's forward; `[T*B, G*H]` the gate
