@@ -84,6 +84,6 @@ final class PredictionStreamCountTests: TemporaryFolderTestCase {
         XCTAssertEqual(predictor.probabilities(texts), one)
         XCTAssertEqual(predictor.logits(texts), oneLogits)
         XCTAssertEqual(oneLogits.count, texts.count)
-        XCTAssertEqual(PredictionStream.Options(batchSize: 3).readAhead, 24)
+        XCTAssertEqual(PredictionStream.Options(batchSize: 3).readAhead, 96)
     }
 }
