@@ -71,7 +71,7 @@ public struct MaxPooling {
 
     /// Training: the maxima and where they were.
     public func forward(_ x: Tensor, mask: SequenceMask, into y: Tensor, cache: inout Cache) {
-        let f = features(x, mask)
+        let f = mask.featureCount(of: x, layer: "max pooling")
         cache.argmax.removeAll(keepingCapacity: true)
         cache.argmax.append(contentsOf: repeatElement(-1, count: mask.batchSize * f))
         cache.argmax.withUnsafeMutableBufferPointer { run(x, mask, f, into: y, argmax: $0.baseAddress) }
@@ -79,14 +79,7 @@ public struct MaxPooling {
 
     /// Inference: the maxima only.
     public func forward(_ x: Tensor, mask: SequenceMask, into y: Tensor) {
-        run(x, mask, features(x, mask), into: y, argmax: nil)
-    }
-
-    private func features(_ x: Tensor, _ mask: SequenceMask) -> Int {
-        let bsz = mask.batchSize, t = mask.steps
-        let f = bsz > 0 && t > 0 ? x.count / (t * bsz) : (x.shape.last ?? 0)
-        precondition(x.count == t * bsz * f, "max pooling input \(x.shape)")
-        return f
+        run(x, mask, mask.featureCount(of: x, layer: "max pooling"), into: y, argmax: nil)
     }
 
     private func run(_ x: Tensor, _ mask: SequenceMask, _ f: Int, into y: Tensor, argmax: UnsafeMutablePointer<Int32>?) {
@@ -127,9 +120,7 @@ public struct MeanPooling {
     public init() {}
 
     public func forward(_ x: Tensor, mask: SequenceMask, into y: Tensor) {
-        let bsz = mask.batchSize, t = mask.steps
-        let f = bsz > 0 && t > 0 ? x.count / (t * bsz) : (x.shape.last ?? 0)
-        precondition(x.count == t * bsz * f, "mean pooling input \(x.shape)")
+        let bsz = mask.batchSize, f = mask.featureCount(of: x, layer: "mean pooling")
         y.resizeZeroed([bsz, f])
         let src = x.data, dst = y.data
         for b in 0..<bsz {

@@ -32,6 +32,14 @@ public struct SequenceMask {
 }
 
 extension SequenceMask {
+    /// F of a time-major `[T, B, F]` tensor over this mask's steps and batch (its last dimension
+    /// when the batch or the steps are empty); `layer` names the caller in the precondition.
+    func featureCount(of x: Tensor, layer: String) -> Int {
+        let f = batchSize > 0 && steps > 0 ? x.count / (steps * batchSize) : (x.shape.last ?? 0)
+        precondition(x.count == steps * batchSize * f, "\(layer) input \(x.shape)")
+        return f
+    }
+
     /// Calls `body` with pointers to the lengths and the active rows (valid for the call only;
     /// a placeholder address when the arrays are empty).
     func withPointers<R>(_ body: (_ lengths: UnsafePointer<Int>, _ activeRows: UnsafePointer<Int>) -> R) -> R {

@@ -45,19 +45,10 @@ public struct EpochRecord: Equatable {
 
     /// The rows of a `log.csv`, by its header; lines that do not parse are skipped.
     public static func records(csv: String) -> [EpochRecord] {
-        let lines = csv.split(separator: "\n")
-        guard let head = lines.first else { return [] }
-        let columns = head.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        let index = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        let metrics = columns.filter { $0.hasPrefix("dev_") && $0 != "dev_loss" }
-        return lines.dropFirst().compactMap { line in
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            func value(_ name: String) -> Double? { index[name].flatMap { $0 < f.count ? Double(f[$0]) : nil } }
-            guard f.count == columns.count, let epoch = index["epoch"].flatMap({ Int(f[$0]) }), let train = value("train_loss"),
-                  let lr = value("learning_rate"), let grad = value("grad_norm"), let seconds = value("seconds") else { return nil }
-            var dev: [String: Double] = [:]
-            for m in metrics { dev[String(m.dropFirst(4))] = value(m) }
-            return EpochRecord(epoch: epoch, trainLoss: train, devLoss: value("dev_loss"), devMetrics: dev,
+        RunLogCSV.rows(csv).compactMap { row in
+            guard let epoch = row.integer("epoch"), let train = row.value("train_loss"), let lr = row.value("learning_rate"),
+                  let grad = row.value("grad_norm"), let seconds = row.value("seconds") else { return nil }
+            return EpochRecord(epoch: epoch, trainLoss: train, devLoss: row.value("dev_loss"), devMetrics: row.devMetrics,
                                learningRate: lr, gradientNorm: grad, seconds: seconds)
         }
     }

@@ -30,19 +30,9 @@ public struct StepEvaluation: Equatable {
 
     /// The rows of a `steps.csv`, by its header; lines that do not parse are skipped.
     public static func records(csv: String) -> [StepEvaluation] {
-        let lines = csv.split(separator: "\n")
-        guard let head = lines.first else { return [] }
-        let columns = head.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        let index = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        let metrics = columns.filter { $0.hasPrefix("dev_") && $0 != "dev_loss" }
-        return lines.dropFirst().compactMap { line in
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            func value(_ name: String) -> Double? { index[name].flatMap { $0 < f.count ? Double(f[$0]) : nil } }
-            guard f.count == columns.count, let step = index["step"].flatMap({ Int(f[$0]) }),
-                  let position = value("epoch_position") else { return nil }
-            var dev: [String: Double] = [:]
-            for m in metrics { dev[String(m.dropFirst(4))] = value(m) }
-            return StepEvaluation(step: step, epochPosition: position, devLoss: value("dev_loss"), devMetrics: dev)
+        RunLogCSV.rows(csv).compactMap { row in
+            guard let step = row.integer("step"), let position = row.value("epoch_position") else { return nil }
+            return StepEvaluation(step: step, epochPosition: position, devLoss: row.value("dev_loss"), devMetrics: row.devMetrics)
         }
     }
 }
