@@ -86,7 +86,7 @@ public final class LinePredictor {
 
 /// The Unix filter: reads lines from a descriptor and answers each, in order.
 ///
-/// Lines already read are answered together (up to `readAhead` lines, as
+/// Lines already read are answered together (up to `readAhead` lines or `readAheadBytes`, as
 /// length-bucketed batches of `batchSize`: a file's mixed lengths waste less of
 /// each step), but the filter never waits for more input to fill them: when no
 /// complete line is buffered it answers what it has and flushes, so it is interactive on a
@@ -110,6 +110,9 @@ public enum PredictionStream {
         /// answerer can group lines of similar length (32 batches: the THUCNews dev file went
         /// from ~3,100 to ~3,600-4,200 lines/s against 8; 4,096 lines of text are a few hundred KB).
         public var readAhead: Int { batchSize * 32 }
+        /// Most bytes of text read ahead, whatever the line count: 4,096 lines of up to
+        /// `maxLineBytes` each would otherwise be gigabytes. Short lines never reach it.
+        public var readAheadBytes = 4 << 20
         public var inputFormat = InputFormat.text
         /// Lines start with `ID<TAB>`: the ID (up to the first tab) is written back in front
         /// of the answer byte for byte, and a line without a tab is an error.
@@ -144,7 +147,7 @@ public enum PredictionStream {
         var decoder = UTF8LineDecoder(file: "<stdin>", policy: .replace)
         var ids: [ArraySlice<UInt8>?] = []
         var texts: [String] = []
-        var answered = 0
+        var answered = 0, bufferedBytes = 0
         var warnedUTF8 = false
         func flush() throws {
             guard !texts.isEmpty else { return }
@@ -155,6 +158,7 @@ public enum PredictionStream {
                 out.append(0x0A)
             }
             answered += texts.count
+            bufferedBytes = 0
             ids.removeAll(keepingCapacity: true)
             texts.removeAll(keepingCapacity: true)
             try write(out)
@@ -175,12 +179,13 @@ public enum PredictionStream {
                 bytes = bytes[..<tab]
             }
             ids.append(id)
+            bufferedBytes += bytes.count
             texts.append(try decoder.decode(LineReader.Line(number: line.number, offset: line.offset, bytes: Array(bytes))))
             if !warnedUTF8 && decoder.invalidLines > 0 {
                 warnedUTF8 = true
                 warn("warning: invalid UTF-8 on input line \(line.number) replaced by U+FFFD (warned once)")
             }
-            if texts.count >= options.readAhead || !reader.hasCompleteLine { try flush() }
+            if texts.count >= options.readAhead || bufferedBytes >= options.readAheadBytes || !reader.hasCompleteLine { try flush() }
         }
         try flush()
         return answered

@@ -70,7 +70,7 @@ final class PredictionStreamCountTests: TemporaryFolderTestCase {
     }
 
     /// A call with more texts than `batchSize` runs length-bucketed batches (the stream reads up to
-    /// 8 batches ahead): the answers, probabilities and logits alike, are those of one batch
+    /// 32 batches ahead): the answers, probabilities and logits alike, are those of one batch
     /// holding every text, bitwise and in input order.
     func testBucketedBatchesAnswerAsOneBatch() throws {
         let predictor = try tinyPredictor()
@@ -84,6 +84,22 @@ final class PredictionStreamCountTests: TemporaryFolderTestCase {
         XCTAssertEqual(predictor.probabilities(texts), one)
         XCTAssertEqual(predictor.logits(texts), oneLogits)
         XCTAssertEqual(oneLogits.count, texts.count)
-        XCTAssertEqual(PredictionStream.Options(batchSize: 3).readAhead, 96)
+    }
+
+    /// Long lines waiting in the input are answered once `readAheadBytes` of them are buffered,
+    /// long before `readAhead` lines: the filter's memory stays bounded by bytes too.
+    func testReadAheadIsBoundedByBytes() throws {
+        let line = Array(repeating: UInt8(ascii: "a"), count: 1_000) + [0x0A]
+        let path = try write("long.txt", bytes: Array([[UInt8]](repeating: line, count: 50).joined()))
+        let fd = open(path, O_RDONLY)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        var options = PredictionStream.Options(batchSize: 128)
+        options.readAheadBytes = 4_000
+        var writes = 0
+        let answered = try PredictionStream.run(predictor: try tinyPredictor(), input: fd, options: options,
+                                                write: { _ in writes += 1 }, warn: { _ in })
+        XCTAssertEqual(answered, 50)
+        XCTAssertEqual(writes, 13, "a write after every 4 lines of 1,000 bytes, and the last 2")
     }
 }
