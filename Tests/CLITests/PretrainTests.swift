@@ -72,6 +72,29 @@ final class PretrainTests: XCTestCase {
         XCTAssertEqual(try bytes(last), one, "mid-epoch resume changed the checkpoint")
     }
 
+    /// AWD-LSTM's regularisers in the language model: they change training (the checkpoint differs
+    /// from the unregularised one), and their draws are the same for 1 and 2 threads and across a
+    /// mid-epoch resume.
+    func testRegularisedLanguageModelIsBitwiseAcrossThreadsAndResume() throws {
+        let dir = try temporaryDirectory(self)
+        let regularised = #"{"cell": "lstm", "hidden_size": 12, "layers": 1, "bidirectional": true, "dropout": 0.1, "#
+            + #""embedding_dropout": 0.1, "token_dropout": 0.1, "locked_dropout": 0.2, "weight_drop": 0.3}"#
+        let config = try Self.writeLMConfig(in: dir, epochs: 2, model: regularised)
+        let last = dir.appendingPathComponent("lm/last.ckpt")
+        let plain = ["model.embedding_dropout=0", "model.token_dropout=0", "model.locked_dropout=0", "model.weight_drop=0"]
+        _ = try train(config, overrides: plain, threads: 1)
+        let unregularised = try bytes(last)
+        _ = try train(config, threads: 1)
+        let one = try bytes(last)
+        XCTAssertNotEqual(one, unregularised, "the regularisers changed nothing")
+        _ = try train(config, threads: 2)
+        XCTAssertEqual(try bytes(last), one, "checkpoints differ between 1 and 2 threads")
+        let stopped = try train(config, stopAfterSetup: true)
+        XCTAssertEqual(stopped.outcome, .interrupted(signal: "SIGINT"))
+        _ = try train(config, threads: 1, resume: dir.appendingPathComponent("lm").path)
+        XCTAssertEqual(try bytes(last), one, "mid-epoch resume changed the checkpoint")
+    }
+
     /// A classifier config over the same words, starting from `initFrom`.
     private func writeFineTuneConfig(in dir: URL, initFrom: String, tokenizer: String = #"{"kind": "word"}"#,
                                      hidden: Int = 12, training: String = "") throws -> URL {
@@ -181,6 +204,10 @@ final class PretrainTests: XCTestCase {
         let deep = try run(["--set", "model.layers=2"])
         XCTAssertEqual(deep.status, 2)
         XCTAssertTrue(deep.stderr.contains("lm.json") && deep.stderr.contains("model.layers"), deep.stderr)
+        let adversarial = try run(["--set", "training.adversarial.epsilon=1"])
+        XCTAssertEqual(adversarial.status, 2)
+        XCTAssertTrue(adversarial.stderr.contains("training.adversarial.epsilon") && adversarial.stderr.contains("language model"),
+                      adversarial.stderr)
         let untied = try run(["--set", "model.hidden_size=20"])
         XCTAssertEqual(untied.status, 2)
         XCTAssertTrue(untied.stderr.contains("model.hidden_size") && untied.stderr.contains("embedding.dim"), untied.stderr)

@@ -170,13 +170,14 @@ struct ConfigDecoder {
     /// model that would silently ignore them refuses them instead.
     private func checkRegularisation(_ config: RunConfig) throws {
         let m = config.model
-        let what = config.task == .languageModel ? "a language model" : m.kind == .tagger ? "a tagger" : m.kind == .fasttext ? "fasttext" : nil
+        let what = m.kind == .tagger ? "a tagger" : m.kind == .fasttext ? "fasttext" : nil
         let regularisers = [("model.embedding_dropout", m.embeddingDropout), ("model.token_dropout", m.tokenDropout),
                             ("model.locked_dropout", m.lockedDropout), ("model.weight_drop", m.weightDrop)]
         if let what, let (field, _) = regularisers.first(where: { $0.1 > 0 }) {
-            throw fail(field, "applies to the recurrent text classifiers (textrnn, bilstm, textrcnn); \(what) does not use it (set it to 0)")
+            throw fail(field, "applies to the recurrent text classifiers (textrnn, bilstm, textrcnn) and language models; \(what) does not use it (set it to 0)")
         }
-        if config.training.adversarial.epsilon > 0, let what = what ?? (config.data.multiLabel ? "a multi-label model" : nil) {
+        let adversarialless = config.task == .languageModel ? "a language model" : config.data.multiLabel ? "a multi-label model" : nil
+        if config.training.adversarial.epsilon > 0, let what = what ?? adversarialless {
             throw fail("training.adversarial.epsilon", "applies to single-label recurrent text classifiers; \(what) does not use it (set it to 0)")
         }
     }

@@ -105,13 +105,13 @@ extension RunConfig {
                 encode: { config in config.model.initFrom.map { .string($0) } ?? .null }),
 
         .number("model.embedding_dropout", \.model.embeddingDropout, .fraction,
-                help: "recurrent kinds, training only: drop whole token types per batch — each distinct token of a batch keeps or loses its embedding row at every position (AWD-LSTM's embedding dropout), survivors scaled by 1/(1-p); 0 = off"),
+                help: "recurrent kinds and language models, training only: drop whole token types per batch — each distinct token of a batch keeps or loses its embedding row at every position (AWD-LSTM's embedding dropout), survivors scaled by 1/(1-p); 0 = off"),
         .number("model.token_dropout", \.model.tokenDropout, .fraction,
-                help: "recurrent kinds, training only: each real position reads `<unk>` instead of its token with this probability (word dropout; the n-gram bag still reads the text); 0 = off"),
+                help: "recurrent kinds and language models, training only: each real position reads `<unk>` instead of its token with this probability (word dropout; the n-gram bag still reads the text; a language model still predicts the real token); 0 = off"),
         .number("model.locked_dropout", \.model.lockedDropout, .fraction,
-                help: "recurrent kinds, training only: locked (variational) dropout — one mask per sequence, the same at every step — on the input of every recurrent layer and the output of the last (on top of `dropout` between layers); 0 = off"),
+                help: "recurrent kinds and language models, training only: locked (variational) dropout — one mask per sequence, the same at every step — on the input of every recurrent layer and the output of the last (on top of `dropout` between layers); 0 = off"),
         .number("model.weight_drop", \.model.weightDrop, .fraction,
-                help: "recurrent kinds, training only: DropConnect on every recurrent matrix W_hh, one mask per batch shared by all steps (AWD-LSTM's weight-drop); inference uses the weights as trained; 0 = off"),
+                help: "recurrent kinds and language models, training only: DropConnect on every recurrent matrix W_hh, one mask per batch shared by all steps (AWD-LSTM's weight-drop); inference uses the weights as trained; 0 = off"),
 
         .object("training"),
         .integer("training.epochs", \.training.epochs, min: 1, help: "passes over the training data"),

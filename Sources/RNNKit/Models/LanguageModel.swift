@@ -21,12 +21,18 @@ public final class LanguageModel: ParameterOwner {
     public let parameters: [Parameter]
     /// Applied to the states that predict (and, through the encoder, between its layers).
     let dropout: Dropout
+    /// AWD-LSTM's regularisers (Merity et al. 2017), training only, as the classifier applies them
+    /// (`InputOutputDropout`, weight-drop in the encoder): token dropout replaces what a position
+    /// reads, never what it is to predict.
+    public let regularisation: Regularisation
 
     public init(vocabularySize: Int, embeddingDim: Int, cell: CellKind, layers: Int, bidirectional: Bool,
-                dropout: Float, padId: Int, rng: inout RandomSource) {
+                dropout: Float, regularisation: Regularisation = Regularisation(), padId: Int, rng: inout RandomSource) {
+        self.regularisation = regularisation
         embedding = Embedding(vocabularySize: vocabularySize, dimension: embeddingDim, padIndex: padId, name: "embedding", rng: &rng)
         encoder = RecurrentEncoder(cell: cell, inputSize: embeddingDim, hiddenSize: embeddingDim, layers: layers,
-                                   bidirectional: bidirectional, dropout: dropout, name: cell.parameterPrefix, rng: &rng)
+                                   bidirectional: bidirectional, dropout: dropout, lockedDropout: regularisation.lockedDropout,
+                                   weightDrop: regularisation.weightDrop, name: cell.parameterPrefix, rng: &rng)
         decoders = (0..<(bidirectional ? 2 : 1)).map { d in
             TiedSoftmax(vocabularySize: vocabularySize, name: d == 0 ? "decoder.bias" : "decoder.bias_reverse", excluded: padId)
         }
@@ -44,6 +50,7 @@ public final class LanguageModel: ParameterOwner {
         let dropped = Tensor([0])         // [N, H]
         let dOutput = Tensor([0])         // [T, B, D*H]
         let softmax = TiedSoftmax.Workspace()
+        let dropouts = InputOutputDropout()
         var positions: [Int] = []         // time-major position of each predicting state
         var targets: [Int32] = []
         init(_ encoder: RecurrentWorkspace) { self.encoder = encoder }
@@ -57,19 +64,24 @@ public final class LanguageModel: ParameterOwner {
     }
 
     /// Forward, loss and backward of one batch: accumulates every gradient and returns the mean
-    /// loss per predicted token over both directions. Dropout draws: encoder layers, then the
-    /// forward direction's states, then the backward's.
+    /// loss per predicted token over both directions. Dropout draws, in the classifier's order:
+    /// token dropout, embedding dropout, the input lock, the encoder (weight-drop, then its
+    /// layers), the output lock; then the forward direction's states, then the backward's.
     public func lossAndGradients(_ batch: Batch, workspace ws: Workspace, rng: inout RandomSource) -> Float {
         let count = targetCount(batch)
         guard count > 0 else { return 0 }
-        ws.tokens.rebuild(batch, vocabularySize: embedding.vocabularySize)
-        let rows = embedding.forward(ws.tokens, into: ws.rows)
-        let r = encoder.forward(.rows(rows, ws.tokens), mask: batch.mask, workspace: ws.encoder, rng: &rng)
+        let g = regularisation
+        let read = g.tokenDropout > 0 ? TokenDropout.apply(batch, probability: g.tokenDropout, unknownId: 1, rng: &rng) : batch
+        ws.tokens.rebuild(read, vocabularySize: embedding.vocabularySize)
+        let rows = ws.dropouts.dropEmbedding(embedding.forward(ws.tokens, into: ws.rows), probability: g.embeddingDropout, rng: &rng)
+        let encoderInput = ws.dropouts.lockInput(rows, tokens: ws.tokens, batch: batch, probability: g.lockedDropout, rng: &rng)
+        let r = encoder.forward(encoderInput, mask: batch.mask, workspace: ws.encoder, rng: &rng)
+        let output = ws.dropouts.lockOutput(r.output, batchSize: batch.size, probability: g.lockedDropout, rng: &rng)
         let dOutput = ws.dOutput.resizeZeroed(r.output.shape)
         let scale = 1 / Float(count)
         var total = 0.0
         for d in decoders.indices {
-            gatherStates(batch, output: r.output, direction: d, workspace: ws)
+            gatherStates(batch, output: output, direction: d, workspace: ws)
             var input = ws.states
             if dropout.probability > 0 {
                 dropout.forward(ws.states, mask: ws.dropoutMask, into: ws.dropped, rng: &rng)
@@ -82,8 +94,10 @@ public final class LanguageModel: ParameterOwner {
         }
         let loss = Float(total / Double(count))
         guard loss.isFinite else { return loss }
-        let dRows = encoder.backward(dOutput, dFinalHidden: nil, dFinalCell: nil, cache: r.cache, workspace: ws.encoder)
-        embedding.backward(rowGradient: dRows, tokens: ws.tokens)
+        ws.dropouts.lockOutputBackward(dOutput, probability: g.lockedDropout)
+        let dInput = encoder.backward(dOutput, dFinalHidden: nil, dFinalCell: nil, cache: r.cache, workspace: ws.encoder)
+        let dRows = ws.dropouts.lockInputBackward(dInput, tokens: ws.tokens, rowShape: ws.rows.shape, probability: g.lockedDropout)
+        embedding.backward(rowGradient: ws.dropouts.embeddingBackward(dRows, probability: g.embeddingDropout), tokens: ws.tokens)
         return loss
     }
 

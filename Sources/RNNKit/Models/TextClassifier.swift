@@ -122,36 +122,17 @@ public final class TextClassifier: ParameterOwner {
             let r = spec.regularisation
             let read = r.tokenDropout > 0 ? TokenDropout.apply(batch, probability: r.tokenDropout, unknownId: 1, rng: &rng) : batch
             ws.tokens.rebuild(read, vocabularySize: embedding.vocabularySize)
-            var rows = embedding.forward(ws.tokens, into: ws.rows)
-            if r.embeddingDropout > 0 {
-                EmbeddingDropout(probability: r.embeddingDropout).forward(rows, mask: ws.embeddingMask, into: ws.droppedRows, rng: &rng)
-                rows = ws.droppedRows
-            }
+            let rows = ws.dropouts.dropEmbedding(embedding.forward(ws.tokens, into: ws.rows), probability: r.embeddingDropout, rng: &rng)
             if let perturbation {
                 precondition(perturbation.count == rows.count, "perturbation \(perturbation.shape) for rows \(rows.shape)")
                 Elementwise.add(perturbation.data, into: rows.data, count: rows.count)
             }
             var encoded: Tensor?
             if let encoder, let encoderWorkspace = ws.encoder {
-                var layerInput = LayerInput.rows(rows, ws.tokens)
-                if r.lockedDropout > 0 {
-                    // Each sequence drops its own units: positions no longer share a row, so the
-                    // encoder reads the gathered per-position input.
-                    let locked = LockedDropout(probability: r.lockedDropout)
-                    ws.tokens.gather(rows.data, width: embedding.dimension, into: ws.lockedInput.resize([batch.steps, batch.size, embedding.dimension]).data)
-                    locked.drawMask(batchSize: batch.size, width: embedding.dimension, into: ws.inputLock, rng: &rng)
-                    LockedDropout.forward(ws.lockedInput, mask: ws.inputLock, into: ws.lockedInput)
-                    layerInput = .dense(ws.lockedInput)
-                }
+                let layerInput = ws.dropouts.lockInput(rows, tokens: ws.tokens, batch: batch, probability: r.lockedDropout, rng: &rng)
                 let r2 = encoder.forward(layerInput, mask: batch.mask, workspace: encoderWorkspace, rng: &rng)
-                encoded = r2.output
+                encoded = ws.dropouts.lockOutput(r2.output, batchSize: batch.size, probability: r.lockedDropout, rng: &rng)
                 encoderCache = r2.cache
-                if r.lockedDropout > 0 {
-                    LockedDropout(probability: r.lockedDropout).drawMask(batchSize: batch.size, width: encoder.outputSize,
-                                                                         into: ws.outputLock, rng: &rng)
-                    LockedDropout.forward(r2.output, mask: ws.outputLock, into: ws.lockedOutput)
-                    encoded = ws.lockedOutput
-                }
             }
             input = HeadInput(encoded: encoded, tokens: ws.tokens, rows: rows, mask: batch.mask)
             let headFeatures = head.forward(input!, workspace: ws.head!)
@@ -206,27 +187,17 @@ public final class TextClassifier: ParameterOwner {
         let r = spec.regularisation
         var dRows: Tensor?
         if let encoder, let encoderWorkspace = ws.encoder, let dEncoded = gradient.encoded {
-            if r.lockedDropout > 0 { LockedDropout.backward(dEncoded, mask: ws.outputLock, into: dEncoded) }
-            dRows = encoder.backward(dEncoded, dFinalHidden: nil, dFinalCell: nil, cache: cache.encoderCache!,
-                                     workspace: encoderWorkspace)
-            if r.lockedDropout > 0, let dInput = dRows {
-                // Back from the per-position input to the distinct rows: masked, then summed per row.
-                LockedDropout.backward(dInput, mask: ws.inputLock, into: dInput)
-                ws.lockedRowGradient.resizeZeroed(ws.rows.shape)
-                ws.tokens.accumulate(dInput.data, width: embedding.dimension, into: ws.lockedRowGradient.data)
-                dRows = ws.lockedRowGradient
-            }
+            ws.dropouts.lockOutputBackward(dEncoded, probability: r.lockedDropout)
+            let dInput = encoder.backward(dEncoded, dFinalHidden: nil, dFinalCell: nil, cache: cache.encoderCache!,
+                                          workspace: encoderWorkspace)
+            dRows = ws.dropouts.lockInputBackward(dInput, tokens: ws.tokens, rowShape: ws.rows.shape, probability: r.lockedDropout)
         }
         if let headRows = gradient.rows {
             if let dRows { Elementwise.add(headRows.data, into: dRows.data, count: dRows.count) } else { dRows = headRows }
         }
         ws.rowGradient = dRows
-        guard var dTable = dRows else { return }
-        if r.embeddingDropout > 0 {
-            EmbeddingDropout.backward(dTable, mask: ws.embeddingMask, into: ws.droppedRowGradient)
-            dTable = ws.droppedRowGradient
-        }
-        embedding.backward(rowGradient: dTable, tokens: ws.tokens)
+        guard let dRows else { return }
+        embedding.backward(rowGradient: ws.dropouts.embeddingBackward(dRows, probability: r.embeddingDropout), tokens: ws.tokens)
     }
 }
 
@@ -249,15 +220,8 @@ public final class TrainingWorkspace {
     public let bagLogits = Tensor([0])
     let dClassifierInput = Tensor([0])  // [B, F]
     let biasScratch = Tensor([0])
-    // Regularisation (`ModelSpec.regularisation`), sized when used.
-    let embeddingMask = Tensor([0])       // [U]  embedding dropout's scale per distinct token
-    let droppedRows = Tensor([0])         // [U, E]
-    let droppedRowGradient = Tensor([0])  // [U, E]  the table rows' gradient (masked)
-    let lockedInput = Tensor([0])         // [T, B, E]  the encoder's input, per position, locked-dropped
-    let inputLock = Tensor([0])           // [B, E]
-    let outputLock = Tensor([0])          // [B, D*H]
-    let lockedOutput = Tensor([0])        // [T, B, D*H]  what the head reads
-    let lockedRowGradient = Tensor([0])   // [U, E]
+    /// Regularisation (`ModelSpec.regularisation`), sized when used.
+    let dropouts = InputOutputDropout()
     /// dLoss/d(the rows the encoder and head read) of the last backward: adversarial training's direction.
     var rowGradient: Tensor?
     /// What the last forward saved.

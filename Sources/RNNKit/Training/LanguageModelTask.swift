@@ -79,6 +79,8 @@ public final class LanguageModelTask: TrainingTask {
         let m = config.model
         model = LanguageModel(vocabularySize: vocabulary.count, embeddingDim: config.embedding.dim, cell: m.cell, layers: m.layers,
                               bidirectional: m.kind == .bilstm || m.bidirectional, dropout: Float(m.dropout),
+                              regularisation: Regularisation(embeddingDropout: Float(m.embeddingDropout), tokenDropout: Float(m.tokenDropout),
+                                                             lockedDropout: Float(m.lockedDropout), weightDrop: Float(m.weightDrop)),
                               padId: Int(vocabulary.padId), rng: &initRandom)
         model.embedding.frozen = config.embedding.freeze
         if resume == nil, let path = config.embedding.pretrained {

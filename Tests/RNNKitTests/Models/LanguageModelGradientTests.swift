@@ -11,11 +11,14 @@ import XCTest
 ///   `embedding.weight` failed in both models (rel err 0.76 and 0.20) and in the tied test;
 /// - `scatter` writing the backward direction's state gradients into the forward direction's
 ///   columns: the bidirectional check failed on the encoder's weights (rel err up to 1.0).
+/// - `LanguageModel.lossAndGradients` without the output lock's backward: the every-regulariser
+///   check failed on `embedding.weight` and every `lstm.*` parameter (rel err 0.02 to 0.30).
 final class LanguageModelGradientTests: XCTestCase {
-    private func model(bidirectional: Bool, cell: CellKind, layers: Int = 1, dropout: Float, seed: UInt64) -> LanguageModel {
+    private func model(bidirectional: Bool, cell: CellKind, layers: Int = 1, dropout: Float,
+                       regularisation: Regularisation = Regularisation(), seed: UInt64) -> LanguageModel {
         var rng = RandomSource(seed: seed)
         let m = LanguageModel(vocabularySize: 7, embeddingDim: 3, cell: cell, layers: layers, bidirectional: bidirectional,
-                              dropout: dropout, padId: 6, rng: &rng)
+                              dropout: dropout, regularisation: regularisation, padId: 6, rng: &rng)
         // Non-zero biases exercise their gradient through the softmax.
         for d in m.decoders { d.bias.value.copy(from: LayerTestSupport.randomTensor([7], seed: seed + 5, scale: 0.5)) }
         return m
@@ -44,6 +47,14 @@ final class LanguageModelGradientTests: XCTestCase {
     func testBidirectionalLSTMWithDropout() {
         let batch = Batch(sequences: [[1, 2, 3, 4, 1], [5, 1], [2], [2, 3, 2, 0]], padId: 6)
         check(model(bidirectional: true, cell: .lstm, dropout: 0.2, seed: 1), batch, seed: 2)
+    }
+
+    /// AWD-LSTM's regularisers all on (the masks are fixed by the copied generator): embedding
+    /// dropout, token dropout, locked dropout of the encoder's input and output, weight-drop.
+    func testBidirectionalLSTMWithEveryRegulariser() {
+        let batch = Batch(sequences: [[1, 2, 3, 4, 1], [5, 1, 2], [2, 4], [2, 3, 2, 0]], padId: 6)
+        let all = Regularisation(embeddingDropout: 0.2, tokenDropout: 0.2, lockedDropout: 0.3, weightDrop: 0.3)
+        check(model(bidirectional: true, cell: .lstm, dropout: 0.1, regularisation: all, seed: 11), batch, seed: 12)
     }
 
     func testForwardTwoLayerGRU() {
