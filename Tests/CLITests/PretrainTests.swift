@@ -60,16 +60,7 @@ final class PretrainTests: XCTestCase {
 
     func testOneAndTwoThreadsAndResumeWriteIdenticalCheckpoints() throws {
         let dir = try temporaryDirectory(self)
-        let config = try Self.writeLMConfig(in: dir, epochs: 2)
-        let last = dir.appendingPathComponent("lm/last.ckpt")
-        _ = try train(config, threads: 1)
-        let one = try bytes(last)
-        _ = try train(config, threads: 2)
-        XCTAssertEqual(try bytes(last), one, "checkpoints differ between 1 and 2 threads")
-        let stopped = try train(config, stopAfterSetup: true)
-        XCTAssertEqual(stopped.outcome, .interrupted(signal: "SIGINT"))
-        _ = try train(config, threads: 1, resume: dir.appendingPathComponent("lm").path)
-        XCTAssertEqual(try bytes(last), one, "mid-epoch resume changed the checkpoint")
+        try assertThreadAndResumeIndependent(try Self.writeLMConfig(in: dir, epochs: 2), runs: dir.appendingPathComponent("lm"))
     }
 
     /// AWD-LSTM's regularisers in the language model: they change training (the checkpoint differs
@@ -80,19 +71,28 @@ final class PretrainTests: XCTestCase {
         let regularised = #"{"cell": "lstm", "hidden_size": 12, "layers": 1, "bidirectional": true, "dropout": 0.1, "#
             + #""embedding_dropout": 0.1, "token_dropout": 0.1, "locked_dropout": 0.2, "weight_drop": 0.3}"#
         let config = try Self.writeLMConfig(in: dir, epochs: 2, model: regularised)
-        let last = dir.appendingPathComponent("lm/last.ckpt")
         let plain = ["model.embedding_dropout=0", "model.token_dropout=0", "model.locked_dropout=0", "model.weight_drop=0"]
         _ = try train(config, overrides: plain, threads: 1)
-        let unregularised = try bytes(last)
+        let unregularised = try bytes(dir.appendingPathComponent("lm/last.ckpt"))
+        let regularisedBytes = try assertThreadAndResumeIndependent(config, runs: dir.appendingPathComponent("lm"))
+        XCTAssertNotEqual(regularisedBytes, unregularised, "the regularisers changed nothing")
+    }
+
+    /// Trains `config` on 1 thread, on 2, and stopped after setup then resumed: last.ckpt must be
+    /// the same bytes each time. Returns them.
+    @discardableResult
+    private func assertThreadAndResumeIndependent(_ config: URL, runs: URL, file: StaticString = #filePath,
+                                                  line: UInt = #line) throws -> Data {
+        let last = runs.appendingPathComponent("last.ckpt")
         _ = try train(config, threads: 1)
         let one = try bytes(last)
-        XCTAssertNotEqual(one, unregularised, "the regularisers changed nothing")
         _ = try train(config, threads: 2)
-        XCTAssertEqual(try bytes(last), one, "checkpoints differ between 1 and 2 threads")
+        XCTAssertEqual(try bytes(last), one, "checkpoints differ between 1 and 2 threads", file: file, line: line)
         let stopped = try train(config, stopAfterSetup: true)
-        XCTAssertEqual(stopped.outcome, .interrupted(signal: "SIGINT"))
-        _ = try train(config, threads: 1, resume: dir.appendingPathComponent("lm").path)
-        XCTAssertEqual(try bytes(last), one, "mid-epoch resume changed the checkpoint")
+        XCTAssertEqual(stopped.outcome, .interrupted(signal: "SIGINT"), file: file, line: line)
+        _ = try train(config, threads: 1, resume: runs.path)
+        XCTAssertEqual(try bytes(last), one, "mid-epoch resume changed the checkpoint", file: file, line: line)
+        return one
     }
 
     /// A classifier config over the same words, starting from `initFrom`.
