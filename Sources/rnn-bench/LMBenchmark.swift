@@ -3,8 +3,8 @@ import RNNKit
 
 /// `rnn-bench lm`: language-model pretraining throughput (tokens per second) of a
 /// `task: "language_model"` config, on the trainer's own step (forward, tied softmax over the
-/// vocabulary, backward, clipping, Adam), after warm-up. scripts/bench_lm.sh runs it next to the
-/// same model in PyTorch (scripts/torch_lm.py).
+/// vocabulary, backward, clipping, Adam), after warm-up, with the config's AWD-LSTM regularisers
+/// off. scripts/bench_lm.sh runs it next to the same model in PyTorch (scripts/torch_lm.py).
 enum LMBenchmark {
     static let usage = """
         USAGE: rnn-bench lm --config LM.json [--data FILE] [--threads N] [--batches N] [--warmup N]
@@ -32,7 +32,10 @@ enum LMBenchmark {
         }
         guard let config else { FileHandle.standardError.write(Data("--config is required\n\(usage)\n".utf8)); return 2 }
         do {
-            var overrides = ["data.dev=null", "data.holdout_every=0"]
+            // PyTorch's model (scripts/torch_lm.py) has no AWD-LSTM regularisers: switch ours off so
+            // both sides time the same work whatever the pretraining config regularises.
+            var overrides = ["data.dev=null", "data.holdout_every=0", "model.embedding_dropout=0", "model.token_dropout=0",
+                             "model.locked_dropout=0", "model.weight_drop=0"]
             if let data { overrides.append("data.train=\"\(URL(fileURLWithPath: data).standardizedFileURL.path)\"") }
             let run = try RunConfig.load(path: config, overrides: overrides)
             Parallel.threadCount = threads
