@@ -190,6 +190,50 @@ final class PretrainTests: XCTestCase {
         XCTAssertEqual(try bytes(last), whole, "resume after an epoch changed the checkpoint")
     }
 
+    /// `training.pretrained_anchor` (L2-SP): the fine-tuned encoder and embedding end nearer the
+    /// language model's weights than without it, checkpoints carry w₀ as the LM's exact bits, and a
+    /// run stopped after some steps (weights already moved away from w₀, so a resume that
+    /// re-anchored at the resumed weights would differ) resumes bitwise.
+    func testPretrainedAnchorKeepsFineTuningNearTheLanguageModelAndResumesBitwise() throws {
+        let dir = try temporaryDirectory(self)
+        _ = try train(try Self.writeLMConfig(in: dir, epochs: 1))
+        let lmPath = dir.appendingPathComponent("lm/best.ckpt").path
+        let lm = Dictionary(uniqueKeysWithValues: try Checkpoint.read(from: lmPath).tensors.map { ($0.name, $0.values) })
+        let config = try writeFineTuneConfig(in: dir, initFrom: lmPath, training: #", "pretrained_anchor": 5"#)
+        let last = dir.appendingPathComponent("ft/last.ckpt")
+
+        func distanceFromLM() throws -> (distance: Double, checkpoint: Checkpoint) {
+            let checkpoint = try Checkpoint.read(from: last.path)
+            var sum = 0.0, shared = 0
+            for t in checkpoint.tensors where t.name.hasPrefix("embedding.") || t.name.hasPrefix("rnn.") || t.name.hasPrefix("lstm.") {
+                guard let w0 = lm[t.name] else { continue }
+                shared += 1
+                for (a, b) in zip(t.values, w0) { sum += Double(a - b) * Double(a - b) }
+            }
+            XCTAssertEqual(shared, 9, "the embedding and the 8 encoder tensors")
+            return (sum.squareRoot(), checkpoint)
+        }
+        _ = try train(config, overrides: ["training.pretrained_anchor=0"])
+        let free = try distanceFromLM()
+        XCTAssertFalse(free.checkpoint.tensors.contains { $0.name.hasPrefix("anchor.") })
+        _ = try train(config)
+        let anchored = try distanceFromLM()
+        XCTAssertGreaterThan(free.distance, 0)
+        XCTAssertLessThan(anchored.distance, 0.5 * free.distance, "the anchor did not hold the weights near the LM's")
+        let anchors = anchored.checkpoint.tensors.filter { $0.name.hasPrefix(PretrainedAnchor.statePrefix) }
+        XCTAssertEqual(anchors.count, 9)
+        for t in anchors {
+            XCTAssertEqual(t.values.map(\.bitPattern), lm[String(t.name.dropFirst(PretrainedAnchor.statePrefix.count))]?.map(\.bitPattern), t.name)
+        }
+        let uninterrupted = try Data(contentsOf: last)
+        setenv("RNN_TEST_STOP_AFTER_STEP", "10", 1)
+        let stopped = try train(config)
+        unsetenv("RNN_TEST_STOP_AFTER_STEP")
+        XCTAssertEqual(stopped.outcome, .interrupted(signal: "SIGINT"))
+        _ = try train(config, threads: 1, resume: dir.appendingPathComponent("ft").path)
+        XCTAssertEqual(try Data(contentsOf: last), uninterrupted, "resume changed the anchored run")
+    }
+
     func testBadInputsGetLocatedErrorsAndExitTwo() throws {
         let dir = try temporaryDirectory(self)
         let config = try Self.writeLMConfig(in: dir)
@@ -223,5 +267,10 @@ final class PretrainTests: XCTestCase {
         XCTAssertEqual(notCheckpoint.status, 2)
         XCTAssertTrue(notCheckpoint.stderr.contains("corpus.txt"), notCheckpoint.stderr)
         XCTAssertFalse(notCheckpoint.stderr.contains("Fatal error"), notCheckpoint.stderr)
+        let anchorless = try Tools.run("rnn-train", [ft.path, "--overwrite", "--set", "model.init_from=null",
+                                                     "--set", "training.pretrained_anchor=1"])
+        XCTAssertEqual(anchorless.status, 2)
+        XCTAssertTrue(anchorless.stderr.contains("ft.json") && anchorless.stderr.contains("training.pretrained_anchor")
+                      && anchorless.stderr.contains("model.init_from"), anchorless.stderr)
     }
 }

@@ -40,7 +40,8 @@ public struct Checkpoint {
 
     /// Tensors whose names start with one of these are optimizer state (and the weight
     /// average, `WeightAverage`), not model parameters: `load(into:)` does not count them as extra.
-    public static let optimizerStatePrefixes = ["adam.", "sgd.", SparseTableOptimizer.statePrefix, WeightAverage.statePrefix]
+    public static let optimizerStatePrefixes = ["adam.", "sgd.", SparseTableOptimizer.statePrefix, WeightAverage.statePrefix,
+                                                PretrainedAnchor.statePrefix]
 
     // MARK: Header
 

@@ -218,6 +218,8 @@ public struct TrainingConfig: Equatable {
     public var discriminativeLR = 1.0
     /// ULMFiT gradual unfreezing: epoch 1 trains the head only, each later epoch one group more.
     public var gradualUnfreezing = false
+    /// L2-SP strength towards the weights `model.init_from` loaded; 0 = off.
+    public var pretrainedAnchor = 0.0
     /// Decay of the weights' exponential moving average (dev evaluation, best.ckpt); nil = off.
     public var ema: Double?
     public var adversarial = AdversarialConfig()

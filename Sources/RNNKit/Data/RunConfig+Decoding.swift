@@ -186,6 +186,9 @@ struct ConfigDecoder {
     /// only classification) reads.
     private func checkTask(_ config: RunConfig, given: Set<String>) throws {
         let metric = config.training.earlyStopping.metric
+        if config.training.pretrainedAnchor > 0 && config.model.initFrom == nil {
+            throw fail("training.pretrained_anchor", "pulls the weights towards those model.init_from loads: set model.init_from, or set this to 0")
+        }
         guard config.task == .languageModel else {
             if config.data.format == .text {
                 throw fail("data.format", "\"text\" (no labels) is for task \"language_model\"; a classifier needs labelled lines")

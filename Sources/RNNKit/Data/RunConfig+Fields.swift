@@ -171,6 +171,8 @@ extension RunConfig {
                 help: "ULMFiT discriminative fine-tuning: the head and `fc` train at `lr`, the top encoder layer at `lr` / this, each layer below at the rate above / this, the embedding below layer 0; 1 = every parameter at `lr` (ULMFiT: 2.6)"),
         .bool("training.gradual_unfreezing", \.training.gradualUnfreezing,
               help: "ULMFiT gradual unfreezing: epoch 1 trains only the head and `fc`, each later epoch one more group (the top encoder layer, then the one below, ..., the embedding last); a frozen embedding (`embedding.freeze`) stays frozen"),
+        .number("training.pretrained_anchor", \.training.pretrainedAnchor, .atLeastZero(note: " (0 = off)"),
+                help: "L2-SP (Li et al. 2018), with `model.init_from`: adds `pretrained_anchor / 2 · ‖w − w₀‖²` to the loss for the embedding and encoder weights, w₀ their loaded values, so fine-tuning stays near the pretrained start (plain `weight_decay` pulls towards 0 instead); w₀ is saved in checkpoints, the reported loss leaves the penalty out; 0 = off"),
         .custom("training.ema", type: "null | number in (0, 1)", default: "null",
                 help: "decay of an exponential moving average of the weights, updated after every step (`avg += (1 - decay) (w - avg)`); dev is evaluated on the average and `best.ckpt` holds it, `last.ckpt` holds the trained weights and the average (resume is bitwise). The n-gram bag's table is used as trained. null = off",
                 decode: { config, value, decoder in

@@ -21,6 +21,9 @@ public final class ClassificationTask: TrainingTask {
     public var metricNames: [String] { EpochRecord.classificationMetrics }
     public var trainLengths: [Int] { data.train.lengths }
     public var hasDev: Bool { data.dev != nil }
+    public var pretrainedParameters: [Parameter] {
+        config.model.initFrom == nil ? [] : PretrainedStart.sharedParameters(of: model)
+    }
 
     /// Reads the data and builds the model: initialised from the training seed (and pretrained
     /// vectors) for a new run; a resumed run keeps the checkpoint's vocabulary and labels (the

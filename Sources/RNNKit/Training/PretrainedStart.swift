@@ -73,8 +73,7 @@ public struct PretrainedStart {
     /// for the log.
     @discardableResult
     public func load(into model: TextClassifier, labels: [String]) throws -> String {
-        let shared = (model.embedding?.parameters ?? []) + (model.encoder?.parameters ?? [])
-        for p in shared { try copy(p) }
+        for p in Self.sharedParameters(of: model) { try copy(p) }
         var loaded = "the embedding and encoder"
         let rest = (model.head?.parameters ?? []) + model.classifier.parameters
         if !isLanguageModel && labels == self.labels
@@ -83,6 +82,12 @@ public struct PretrainedStart {
             loaded += ", the head and fc (same labels)"
         }
         return loaded
+    }
+
+    /// The weights every source gives: the embedding and the encoder (what
+    /// `training.pretrained_anchor` pulls towards their loaded values).
+    static func sharedParameters(of model: TextClassifier) -> [Parameter] {
+        (model.embedding?.parameters ?? []) + (model.encoder?.parameters ?? [])
     }
 
     private func sameHead(_ spec: ModelSpec) -> Bool {

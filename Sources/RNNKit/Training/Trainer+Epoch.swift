@@ -50,6 +50,7 @@ extension Trainer {
                                                                  named: config.training.optimizer.rawValue, parameters: task.parameters,
                                                                  sparseOptimizer: step.sparseOptimizer)
             checkpoint.metadata.values[RunIdentity.metadataKey] = setup.identity.json
+            if let anchor = step.anchor { checkpoint.tensors += Checkpoint.tensors(fromOptimizerState: anchor.stateTensors()) }
             return checkpoint
         }
         guard let average else {

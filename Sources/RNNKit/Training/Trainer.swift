@@ -70,6 +70,12 @@ public final class Trainer {
             // Dropout draws from its own stream so initialisation and dropout never shift each other.
             dropoutRandom = initRandom.split()
         }
+        if config.training.pretrainedAnchor > 0 {
+            // A new run anchors at the weights init_from just loaded; a resumed one at the saved anchor.
+            let anchor = PretrainedAnchor(strength: Float(config.training.pretrainedAnchor), parameters: task.pretrainedParameters)
+            if let resume { try anchor.loadState(resume.checkpoint.optimizerState) }
+            step.anchor = anchor
+        }
         average = config.training.ema.map { WeightAverage(decay: Float($0), parameters: parameters) }
         if let average, let resume, try !average.loadState(resume.checkpoint.optimizerState) {
             log("training.ema: the checkpoint has no weight average; it starts from the resumed weights")

@@ -13,6 +13,8 @@ public final class TrainingStep {
     /// 0 = off.
     public let clipValue: Float
     let parameters: [Parameter]
+    /// `training.pretrained_anchor`: its gradient joins the task's before clipping; nil = off.
+    public var anchor: PretrainedAnchor?
 
     public struct Result: Equatable {
         /// The batch's mean loss (before the update).
@@ -48,6 +50,7 @@ public final class TrainingStep {
         parameters.zeroGrads()
         let loss = task.lossAndGradients(batch, rng: &rng)
         guard loss.isFinite else { throw Failure.lossNotFinite(loss) }
+        anchor?.addGradient()
         // The bag's gradient holds only the rows this batch touched (its backward replaced it).
         let sparse = sparseOptimizer.tables.filter { !$0.frozen }.map(\.gradient)
         let norm = clipNorm > 0 ? clipGradientNorm(parameters, sparse: sparse, maxNorm: clipNorm)

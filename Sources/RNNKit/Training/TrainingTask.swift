@@ -37,6 +37,9 @@ public protocol TrainingTask: AnyObject {
     /// optimizer state is restored, with the epoch that state was saved in: a task that trains
     /// different parameters per epoch (gradual unfreezing) sets them here.
     func beginEpoch(_ epoch: Int)
+    /// The parameters `model.init_from` gives (`training.pretrained_anchor` pulls them towards
+    /// their loaded values); none by default.
+    var pretrainedParameters: [Parameter] { get }
 }
 
 extension TrainingTask {
@@ -46,6 +49,7 @@ extension TrainingTask {
 extension TrainingTask {
     public var metricAliases: [String: String] { [:] }
     public var sparseTables: [EmbeddingBag] { [] }
+    public var pretrainedParameters: [Parameter] { [] }
 }
 
 /// A dev set's scores: the mean loss and the task's metrics by name.
