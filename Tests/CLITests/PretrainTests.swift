@@ -225,6 +225,12 @@ final class PretrainTests: XCTestCase {
         for t in anchors {
             XCTAssertEqual(t.values.map(\.bitPattern), lm[String(t.name.dropFirst(PretrainedAnchor.statePrefix.count))]?.map(\.bitPattern), t.name)
         }
+        // Decoupled (adamw) holds them near the LM too, and differently from the coupled pull.
+        _ = try train(config, overrides: ["training.optimizer=adamw", "training.pretrained_anchor=50"])
+        let decoupled = try distanceFromLM()
+        XCTAssertLessThan(decoupled.distance, 0.5 * free.distance, "the decoupled anchor did not hold the weights near the LM's")
+        XCTAssertNotEqual(decoupled.distance, anchored.distance)
+        _ = try train(config)
         let uninterrupted = try Data(contentsOf: last)
         setenv("RNN_TEST_STOP_AFTER_STEP", "10", 1)
         let stopped = try train(config)

@@ -4,9 +4,14 @@
 /// pretrained encoder towards zero, which forgets what pretraining learned; this pulls it
 /// towards its pretrained start instead, so a small labelled set cannot drag it far.
 ///
-/// The penalty's gradient, `strength · (w − w₀)`, is added after the task's backward and before
-/// clipping (it is part of the loss the step minimises), element by element in a fixed order:
-/// bitwise the same for any thread count. The reported loss is the task's alone.
+/// Applied as the optimizer applies its weight decay. Coupled (adam, sgd): the penalty's
+/// gradient, `strength · (w − w₀)`, is added after the task's backward and before clipping (it is
+/// part of the loss the step minimises). Under Adam that pull is divided by each weight's own
+/// gradient scale, so a weight the task barely moves (an embedding row of a rare token) is held
+/// at w₀ at full step size. Decoupled (adamw), as AdamW decays towards 0: before the update
+/// `w -= lr · strength · (w − w₀)`, the same relative pull on every weight. Both run element by
+/// element in a fixed order: bitwise the same for any thread count. The reported loss is the
+/// task's alone.
 ///
 /// `w₀` is state, saved in checkpoints as `anchor.<parameter>` (an optimizer-state prefix), so a
 /// resumed run pulls towards the same values without reading `model.init_from` again.
@@ -30,6 +35,16 @@ public final class PretrainedAnchor {
         for (p, anchor) in zip(parameters, anchors) where !p.frozen {
             let w = p.value.data, g = p.grad.data, a = anchor.data
             for i in 0..<anchor.count { g[i] += s * (w[i] - a[i]) }
+        }
+    }
+
+    /// w -= lr · strength · (w − w₀) for every trainable anchored parameter, at its own rate
+    /// (`learningRateScale`, discriminative fine-tuning): the decoupled pull (adamw).
+    public func pull(learningRate: Float) {
+        for (p, anchor) in zip(parameters, anchors) where !p.frozen {
+            let rate = learningRate * p.learningRateScale * strength
+            let w = p.value.data, a = anchor.data
+            for i in 0..<anchor.count { w[i] -= rate * (w[i] - a[i]) }
         }
     }
 

@@ -75,6 +75,7 @@ public final class Trainer {
             let anchor = PretrainedAnchor(strength: Float(config.training.pretrainedAnchor), parameters: task.pretrainedParameters)
             if let resume { try anchor.loadState(resume.checkpoint.optimizerState) }
             step.anchor = anchor
+            step.anchorIsDecoupled = config.training.optimizer == .adamw
         }
         average = config.training.ema.map { WeightAverage(decay: Float($0), parameters: parameters) }
         if let average, let resume, try !average.loadState(resume.checkpoint.optimizerState) {

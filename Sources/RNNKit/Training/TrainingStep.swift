@@ -13,8 +13,10 @@ public final class TrainingStep {
     /// 0 = off.
     public let clipValue: Float
     let parameters: [Parameter]
-    /// `training.pretrained_anchor`: its gradient joins the task's before clipping; nil = off.
+    /// `training.pretrained_anchor`; nil = off. Coupled: its gradient joins the task's before
+    /// clipping; decoupled (adamw): it pulls the weights before the optimizer's update.
     public var anchor: PretrainedAnchor?
+    public var anchorIsDecoupled = false
 
     public struct Result: Equatable {
         /// The batch's mean loss (before the update).
@@ -50,13 +52,14 @@ public final class TrainingStep {
         parameters.zeroGrads()
         let loss = task.lossAndGradients(batch, rng: &rng)
         guard loss.isFinite else { throw Failure.lossNotFinite(loss) }
-        anchor?.addGradient()
+        if !anchorIsDecoupled { anchor?.addGradient() }
         // The bag's gradient holds only the rows this batch touched (its backward replaced it).
         let sparse = sparseOptimizer.tables.filter { !$0.frozen }.map(\.gradient)
         let norm = clipNorm > 0 ? clipGradientNorm(parameters, sparse: sparse, maxNorm: clipNorm)
                                 : globalGradientNorm(parameters, sparse: sparse)
         guard norm.isFinite else { throw Failure.gradientNotFinite(norm) }
         if clipValue > 0 { clipGradientValue(parameters, sparse: sparse, limit: clipValue) }
+        if anchorIsDecoupled { anchor?.pull(learningRate: learningRate) }
         optimizer.step(parameters, learningRate: learningRate)
         sparseOptimizer.step(learningRate: learningRate)
         return Result(loss: loss, gradientNorm: norm)

@@ -34,6 +34,20 @@ final class PretrainedAnchorTests: XCTestCase {
         }
     }
 
+    /// The decoupled pull (adamw): w -= lr · scale · strength · (w − w₀), at the parameter's own
+    /// rate; the gradient is untouched and frozen parameters do not move.
+    func testDecoupledPullMovesTheWeightsTowardsTheAnchor() {
+        let ps = parameters(), anchor = PretrainedAnchor(strength: 2, parameters: ps)
+        ps[0].value.copy(from: Tensor([3], values: [2, 0, 3]))
+        ps[0].learningRateScale = 0.5
+        ps[1].value.copy(from: Tensor([2], values: [6, 7]))
+        anchor.pull(learningRate: 0.25)
+        let expected: [Float] = [2 - 0.25 * 1, 0 + 0.25 * 2, 3]
+        XCTAssertEqual(ps[0].value.array, expected)
+        XCTAssertEqual(ps[1].value.array, [6, 7], "a frozen parameter is not pulled")
+        XCTAssertEqual(ps[0].grad.array, [0, 0, 0])
+    }
+
     /// w₀ round-trips through checkpoint state; a checkpoint without it, or with a mis-sized one,
     /// is refused with the tensor's name.
     func testStateRoundTripsAndMissingStateIsRefused() throws {
