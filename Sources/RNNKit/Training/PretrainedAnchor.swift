@@ -18,13 +18,16 @@
 public final class PretrainedAnchor {
     public static let statePrefix = "anchor."
     public let strength: Float
+    /// adamw: `pull` before the update; else `addGradient` before clipping.
+    public let decoupled: Bool
     let parameters: [Parameter]
     let anchors: [Tensor]
 
     /// Anchors `parameters` at their current values.
-    public init(strength: Float, parameters: [Parameter]) {
+    public init(strength: Float, decoupled: Bool = false, parameters: [Parameter]) {
         precondition(strength > 0, "anchor strength \(strength) must be positive")
         self.strength = strength
+        self.decoupled = decoupled
         self.parameters = parameters
         anchors = parameters.map { Tensor(copying: $0.value) }
     }
@@ -48,7 +51,7 @@ public final class PretrainedAnchor {
         }
     }
 
-    /// The penalty `strength / 2 · Σ (w − w₀)²` (in Double), for tests and logs.
+    /// The penalty `strength / 2 · Σ (w − w₀)²` (in Double): what `addGradient` differentiates (tests).
     public func penalty() -> Double {
         var sum = 0.0
         for (p, anchor) in zip(parameters, anchors) {

@@ -72,10 +72,10 @@ public final class Trainer {
         }
         if config.training.pretrainedAnchor > 0 {
             // A new run anchors at the weights init_from just loaded; a resumed one at the saved anchor.
-            let anchor = PretrainedAnchor(strength: Float(config.training.pretrainedAnchor), parameters: task.pretrainedParameters)
+            let anchor = PretrainedAnchor(strength: Float(config.training.pretrainedAnchor), decoupled: config.training.optimizer == .adamw,
+                                          parameters: task.pretrainedParameters)
             if let resume { try anchor.loadState(resume.checkpoint.optimizerState) }
             step.anchor = anchor
-            step.anchorIsDecoupled = config.training.optimizer == .adamw
         }
         average = config.training.ema.map { WeightAverage(decay: Float($0), parameters: parameters) }
         if let average, let resume, try !average.loadState(resume.checkpoint.optimizerState) {

@@ -16,7 +16,6 @@ public final class TrainingStep {
     /// `training.pretrained_anchor`; nil = off. Coupled: its gradient joins the task's before
     /// clipping; decoupled (adamw): it pulls the weights before the optimizer's update.
     public var anchor: PretrainedAnchor?
-    public var anchorIsDecoupled = false
 
     public struct Result: Equatable {
         /// The batch's mean loss (before the update).
@@ -52,14 +51,14 @@ public final class TrainingStep {
         parameters.zeroGrads()
         let loss = task.lossAndGradients(batch, rng: &rng)
         guard loss.isFinite else { throw Failure.lossNotFinite(loss) }
-        if !anchorIsDecoupled { anchor?.addGradient() }
+        if let anchor, !anchor.decoupled { anchor.addGradient() }
         // The bag's gradient holds only the rows this batch touched (its backward replaced it).
         let sparse = sparseOptimizer.tables.filter { !$0.frozen }.map(\.gradient)
         let norm = clipNorm > 0 ? clipGradientNorm(parameters, sparse: sparse, maxNorm: clipNorm)
                                 : globalGradientNorm(parameters, sparse: sparse)
         guard norm.isFinite else { throw Failure.gradientNotFinite(norm) }
         if clipValue > 0 { clipGradientValue(parameters, sparse: sparse, limit: clipValue) }
-        if anchorIsDecoupled { anchor?.pull(learningRate: learningRate) }
+        if let anchor, anchor.decoupled { anchor.pull(learningRate: learningRate) }
         optimizer.step(parameters, learningRate: learningRate)
         sparseOptimizer.step(learningRate: learningRate)
         return Result(loss: loss, gradientNorm: norm)

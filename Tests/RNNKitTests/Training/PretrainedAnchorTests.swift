@@ -37,7 +37,7 @@ final class PretrainedAnchorTests: XCTestCase {
     /// The decoupled pull (adamw): w -= lr · scale · strength · (w − w₀), at the parameter's own
     /// rate; the gradient is untouched and frozen parameters do not move.
     func testDecoupledPullMovesTheWeightsTowardsTheAnchor() {
-        let ps = parameters(), anchor = PretrainedAnchor(strength: 2, parameters: ps)
+        let ps = parameters(), anchor = PretrainedAnchor(strength: 2, decoupled: true, parameters: ps)
         ps[0].value.copy(from: Tensor([3], values: [2, 0, 3]))
         ps[0].learningRateScale = 0.5
         ps[1].value.copy(from: Tensor([2], values: [6, 7]))
